@@ -1,0 +1,1 @@
+//! BTF model and parser.

@@ -1,0 +1,1 @@
+//! eBPF instruction decoder and printer in the kernel verifier's syntax.

@@ -1,0 +1,3 @@
+//! Disassemblers: eBPF (verifier syntax) and JIT images.
+
+pub mod bpf;

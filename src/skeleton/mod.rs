@@ -1,0 +1,1 @@
+//! Model of a `.bpf.o` object, shared by the C and Rust skeleton emitters.
