@@ -7,6 +7,7 @@ use object::elf::{FileHeader32, FileHeader64, SHF_COMPRESSED, SHT_PROGBITS};
 use object::read::elf::{FileHeader, SectionHeader};
 use object::FileKind;
 
+use super::endian::Endianness;
 use super::error::BtfError;
 use super::ext::BtfExt;
 use super::parse::Btf;
@@ -97,6 +98,18 @@ impl Btf {
         let mut btf = Btf::parse_split(data, base)?;
         btf.set_pointer_size(secs.ptr_size)?;
         Ok(btf)
+    }
+
+    /// Parses raw BTF or, when `bytes` does not start with the BTF magic, the `.BTF` of an ELF
+    /// file, as libbpf's `btf__parse_split` does for `bpftool btf dump file`.
+    pub fn parse_raw_or_elf(bytes: &[u8], base: Option<Arc<Btf>>) -> Result<Btf, BtfError> {
+        let is_raw = matches!(bytes, [m0, m1, ..] if Endianness::from_magic([*m0, *m1]).is_some());
+        match (is_raw, base) {
+            (true, None) => Btf::parse(bytes),
+            (true, Some(base)) => Btf::parse_split(bytes, base),
+            (false, None) => Btf::from_elf(bytes),
+            (false, Some(base)) => Btf::from_elf_split(bytes, base),
+        }
     }
 
     /// Parses the `.BTF.ext` section of an ELF file, if it has one.

@@ -8,6 +8,24 @@
 //!
 //! Semantics follow libbpf's `btf.c` (validation, `btf__resolve_size`, `btf__resolve_type`,
 //! `btf__find_by_name_kind`) so that bpftool-rs accepts and computes what bpftool does.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use bpftool_rs::btf::{Btf, Kind};
+//!
+//! let vmlinux = Arc::new(Btf::parse(std::fs::read("/sys/kernel/btf/vmlinux")?)?);
+//! let id = vmlinux.find_by_name_kind("task_struct", Kind::Struct).unwrap_or(0);
+//! let task = vmlinux.try_type_by_id(id)?;
+//! for m in task.members() {
+//!     let name = vmlinux.str_at(m.name_off).unwrap_or(b"?");
+//!     println!("{} at bit {}", String::from_utf8_lossy(name), m.bit_offset);
+//! }
+//! let module = Btf::parse_split(std::fs::read("/sys/kernel/btf/nf_tables")?, vmlinux.clone())?;
+//! assert_eq!(module.start_id(), vmlinux.type_count() + 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
 
 mod elf;
 mod endian;

@@ -605,3 +605,30 @@ fn ext_accepts_larger_native_records() {
         })
     ));
 }
+
+#[test]
+fn btf_is_shareable_across_threads() {
+    fn check<T: Send + Sync>() {}
+    check::<Btf>();
+    check::<BtfExt>();
+    check::<Type<'static>>();
+}
+
+#[test]
+fn raw_or_elf_detection() {
+    let mut b = BtfBuilder::new();
+    b.int("int", 4, INT_SIGNED, 0, 32);
+    let raw = b.build();
+    assert_eq!(Btf::parse_raw_or_elf(&raw, None).unwrap().type_count(), 1);
+    let base = Arc::new(Btf::parse(&raw[..]).unwrap());
+    let mut s = BtfBuilder::split(base.header().str_len, 1);
+    s.ptr(1);
+    let split = Btf::parse_raw_or_elf(&s.build(), Some(base)).unwrap();
+    assert_eq!(split.start_id(), 2);
+    // Neither BTF nor ELF: the ELF reader's error.
+    assert!(matches!(
+        Btf::parse_raw_or_elf(b"\x7fELF", None),
+        Err(BtfError::Elf(_))
+    ));
+    assert!(Btf::parse_raw_or_elf(b"", None).is_err());
+}
