@@ -297,8 +297,9 @@ impl Btf {
         Ok(())
     }
 
-    /// One past the last valid string offset of this BTF and its bases.
-    pub(crate) fn str_end(&self) -> u32 {
+    /// One past the last valid string offset of this BTF and its bases (where a BTF split on
+    /// this one starts its strings).
+    pub fn str_end(&self) -> u32 {
         // Checked at parse time not to overflow.
         self.start_str_off.saturating_add(self.header.str_len)
     }
