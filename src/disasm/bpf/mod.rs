@@ -1,10 +1,13 @@
 //! eBPF instruction decoder and printer in the kernel verifier's syntax.
 //!
 //! [`decode`] turns raw instruction bytes into [`Decoded`] instructions (LD_IMM64 pairs kept
-//! together). Pure bytes to text: nothing here talks to the kernel.
+//! together), [`print_insn`] renders one exactly as the kernel's `print_bpf_insn()`.
+//! Pure bytes to text: nothing here talks to the kernel.
 
 pub mod helpers;
 pub mod insn;
+pub mod print;
 
 pub use helpers::helper_name;
 pub use insn::{decode, Decoded, Insn, Insns, TrailingBytes, INSN_SIZE};
+pub use print::{display_insn, print_insn, Callbacks, NoCallbacks};
