@@ -10,6 +10,9 @@ pub mod helpers;
 pub mod insn;
 pub mod print;
 
+#[cfg(test)]
+mod tests;
+
 pub use bpftool::{BpftoolCallbacks, Kallsyms, KernelSymbols, NoSymbols};
 pub use helpers::helper_name;
 pub use insn::{decode, Decoded, Insn, Insns, TrailingBytes, INSN_SIZE};
