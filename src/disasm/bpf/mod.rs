@@ -11,6 +11,8 @@ pub mod insn;
 pub mod print;
 
 #[cfg(test)]
+mod golden;
+#[cfg(test)]
 mod tests;
 
 pub use bpftool::{BpftoolCallbacks, Kallsyms, KernelSymbols, NoSymbols};
