@@ -35,6 +35,7 @@ mod kind;
 mod parse;
 mod query;
 mod types;
+pub mod value;
 
 #[cfg(test)]
 mod builder;

@@ -1,0 +1,21 @@
+//! `bpftool feature ...`.
+
+use std::ffi::OsString;
+
+use super::{dispatch, not_yet, object_help, Ctx, Handler};
+use crate::cli::help;
+use crate::error::Result;
+
+/// bpftool's `feature` command table, in its order.
+const COMMANDS: &[(&str, Handler)] = &[
+    ("probe", |_, _| Err(not_yet("feature probe"))),
+    ("list_builtins", |_, _| {
+        Err(not_yet("feature list_builtins"))
+    }),
+    ("help", object_help),
+];
+
+/// `bpftool feature ...`.
+pub fn run(ctx: &mut Ctx<'_>, words: Vec<OsString>, object: OsString) -> Result<()> {
+    dispatch(ctx, COMMANDS, words, object, help::feature)
+}

@@ -1,0 +1,108 @@
+//! Which processes hold which BPF objects (bpftool's `pids` lines).
+//!
+//! Upstream bpftool learns this from a BPF `iter/task_file` program that needs the
+//! kernel data symbols `bpf_prog_fops` & co. in kallsyms; kernels built without
+//! `CONFIG_KALLSYMS_ALL` lack them and upstream then shows no pids at all. This walk
+//! over `/proc/*/fd` and `/proc/*/fdinfo` works on every kernel. It visits processes in
+//! pid order and each process's descriptors in fd order, which is the order the
+//! kernel's task_file iterator uses, so both give the same lists.
+
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+
+use super::{ObjKind, ObjRef};
+
+/// The `anon_inode:` name of each kind's files, and its id line in fdinfo.
+fn markers(kind: ObjKind) -> (&'static [u8], &'static str) {
+    match kind {
+        ObjKind::Prog => (b"anon_inode:bpf-prog", "prog_id:"),
+        ObjKind::Map => (b"anon_inode:bpf-map", "map_id:"),
+        ObjKind::Link => (b"anon_inode:bpf_link", "link_id:"),
+        ObjKind::Btf => (b"anon_inode:btf", "btf_id:"),
+    }
+}
+
+/// Holders of objects of `kind`, from /proc, deduplicated per object and pid like
+/// bpftool's `add_ref`. Processes that vanish or cannot be read are skipped.
+pub fn obj_refs_from_proc(kind: ObjKind) -> Vec<ObjRef> {
+    let (link_name, id_key) = markers(kind);
+    let mut refs: Vec<ObjRef> = Vec::new();
+    let Ok(proc_dir) = fs::read_dir("/proc") else {
+        return refs;
+    };
+    let mut pids: Vec<i32> = proc_dir
+        .filter_map(|e| {
+            let e = e.ok()?;
+            std::str::from_utf8(e.file_name().as_bytes())
+                .ok()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    pids.sort_unstable();
+    let self_pid = std::process::id() as i32;
+    for pid in pids {
+        let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        let mut fd_nums: Vec<u32> = fds
+            .filter_map(|e| {
+                let e = e.ok()?;
+                std::str::from_utf8(e.file_name().as_bytes())
+                    .ok()?
+                    .parse()
+                    .ok()
+            })
+            .collect();
+        fd_nums.sort_unstable();
+        let mut comm: Option<Vec<u8>> = None;
+        for fd in fd_nums {
+            let Ok(target) = fs::read_link(format!("/proc/{pid}/fd/{fd}")) else {
+                continue;
+            };
+            if target.as_os_str().as_bytes() != link_name {
+                continue;
+            }
+            let Some(id) = read_id(pid, fd, id_key) else {
+                continue;
+            };
+            // Our own descriptors are bpftool's working copies, not owners: upstream's
+            // iterator runs before it opens anything.
+            if pid == self_pid {
+                continue;
+            }
+            let comm = comm.get_or_insert_with(|| read_comm(pid)).clone();
+            add_ref(&mut refs, id, pid, comm);
+        }
+    }
+    refs
+}
+
+fn read_id(pid: i32, fd: u32, key: &str) -> Option<u32> {
+    let text = fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+fn read_comm(pid: i32) -> Vec<u8> {
+    let mut comm = fs::read(format!("/proc/{pid}/comm")).unwrap_or_default();
+    if comm.last() == Some(&b'\n') {
+        comm.pop();
+    }
+    comm.truncate(15);
+    comm
+}
+
+/// bpftool's `add_ref`: one entry per (object, pid), first comm wins.
+pub fn add_ref(refs: &mut Vec<ObjRef>, id: u32, pid: i32, comm: Vec<u8>) {
+    if refs.iter().any(|r| r.id == id && r.pid == pid) {
+        return;
+    }
+    refs.push(ObjRef {
+        id,
+        pid,
+        comm,
+        bpf_cookie: None,
+    });
+}
