@@ -6,6 +6,7 @@
 //! renderers can be tested anywhere, without root.
 
 pub mod bpf;
+pub mod caps;
 pub mod fake;
 pub mod fs;
 pub mod names;
