@@ -79,6 +79,8 @@ pub struct FakeKernel {
     pub config: HashMap<String, String>,
     /// Every mount request seen.
     pub mounts: RefCell<Vec<PathBuf>>,
+    /// Feature probe answers.
+    pub probes: super::probe::fake::FakeProbes,
     fds: RefCell<HashMap<i32, (ObjKind, u32)>>,
 }
 
@@ -282,6 +284,10 @@ impl Kernel for FakeKernel {
 
     fn kernel_config(&self, name: &str) -> Option<String> {
         self.config.get(name).cloned()
+    }
+
+    fn probes(&self) -> &dyn super::probe::Probes {
+        &self.probes
     }
 }
 

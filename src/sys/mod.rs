@@ -11,6 +11,7 @@ pub mod fake;
 pub mod fs;
 pub mod names;
 pub mod pids;
+pub mod probe;
 pub mod real;
 pub mod time;
 
@@ -502,6 +503,8 @@ pub trait Kernel {
     fn kallsyms(&self) -> Vec<KSym>;
     /// A kernel config option (`/boot/config-$(uname -r)` or `/proc/config.gz`).
     fn kernel_config(&self, name: &str) -> Option<String>;
+    /// The feature probes (`bpftool feature probe`).
+    fn probes(&self) -> &dyn probe::Probes;
 }
 
 /// Version of the libbpf linked in (major, minor).

@@ -92,4 +92,7 @@ impl Kernel for RealKernel {
     fn kernel_config(&self, name: &str) -> Option<String> {
         fs::config_value(&fs::kernel_config_text()?, name)
     }
+    fn probes(&self) -> &dyn super::probe::Probes {
+        &super::probe::real::RealProbes
+    }
 }
