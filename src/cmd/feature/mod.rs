@@ -1,5 +1,7 @@
 //! `bpftool feature ...`.
 
+mod builtins;
+
 use std::ffi::OsString;
 
 use super::{dispatch, not_yet, object_help, Ctx, Handler};
@@ -9,9 +11,7 @@ use crate::error::Result;
 /// bpftool's `feature` command table, in its order.
 const COMMANDS: &[(&str, Handler)] = &[
     ("probe", |_, _| Err(not_yet("feature probe"))),
-    ("list_builtins", |_, _| {
-        Err(not_yet("feature list_builtins"))
-    }),
+    ("list_builtins", builtins::run),
     ("help", object_help),
 ];
 
