@@ -215,7 +215,8 @@ fn probe_prog_load(
     log: Option<&mut [u8]>,
     log_level: u32,
 ) -> (i32, Option<i32>) {
-    let mut own_log = [0u8; LOG_SIZE];
+    // Only the types that need a target get a log of libbpf's own.
+    let mut own_log;
     let mut l = Load {
         prog_type,
         insns,
@@ -252,6 +253,7 @@ fn probe_prog_load(
         _ => return (-libc::EOPNOTSUPP, Some(libc::EOPNOTSUPP)),
     }
     if matches!(prog_type, prog::TRACING | prog::LSM | prog::EXT) {
+        own_log = [0u8; LOG_SIZE];
         l.log = Some(&mut own_log);
         l.log_level = 1;
     }
