@@ -274,16 +274,18 @@ impl Dev {
 /// bpftool's `open_obj_pinned`: `BPF_OBJ_GET` with its error message.
 pub fn open_pinned(k: &dyn Kernel, path: &Path, file_flags: u32) -> Result<OwnedFd> {
     k.obj_get(path, file_flags).map_err(|e| {
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let why = if e.errno == libc::EACCES && !k.is_bpffs(dir) {
-            "directory not in bpf file system (bpffs)".to_owned()
-        } else {
+        if e.errno != libc::EACCES {
+            return Error::Msg(format!("bpf obj get ({}): {e}", path.display()));
+        }
+        // bpftool's dirname() cuts its copy of the path before the message is
+        // formatted, so it names the directory.
+        let dir = dirname(path);
+        let why = if k.is_bpffs(&dir) {
             e.strerror()
+        } else {
+            "directory not in bpf file system (bpffs)".to_owned()
         };
-        Error::Msg(format!("bpf obj get ({}): {why}", path.display()))
+        Error::Msg(format!("bpf obj get ({}): {why}", dir.display()))
     })
 }
 
@@ -307,6 +309,95 @@ pub fn open_pinned_kind(
     Ok(fd)
 }
 
+/// A syscall error as bpftool words it (`strerror`), plus the capability that is
+/// missing when the kernel said EPERM and we lack `CAP_SYS_ADMIN` (docs/compat.md).
+pub fn sys_text(k: &dyn Kernel, e: &SysError) -> String {
+    if e.errno == libc::EPERM && k.capable(crate::sys::CAP_SYS_ADMIN) == Some(false) {
+        format!("{e} (CAP_SYS_ADMIN is missing)")
+    } else {
+        e.strerror()
+    }
+}
+
+/// Every object of a kind, opened, as bpftool's listing loops walk them: objects that
+/// vanish between GET_NEXT_ID and GET_FD_BY_ID are skipped; other failures end the walk
+/// with bpftool's messages (`can't get next NEXT_NAME`, `can't get FD_NAME by id`).
+pub struct ObjWalk<'k> {
+    k: &'k dyn Kernel,
+    kind: ObjKind,
+    open_flags: u32,
+    next_name: &'static str,
+    fd_name: &'static str,
+    id: u32,
+    done: bool,
+}
+
+impl<'k> ObjWalk<'k> {
+    /// A walk over `kind` objects, opened with `open_flags`.
+    pub fn new(
+        k: &'k dyn Kernel,
+        kind: ObjKind,
+        open_flags: u32,
+        next_name: &'static str,
+        fd_name: &'static str,
+    ) -> Self {
+        ObjWalk {
+            k,
+            kind,
+            open_flags,
+            next_name,
+            fd_name,
+            id: 0,
+            done: false,
+        }
+    }
+}
+
+impl Iterator for ObjWalk<'_> {
+    type Item = Result<(u32, OwnedFd)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            match self.k.next_id(self.kind, self.id) {
+                Ok(Some(id)) => self.id = id,
+                Ok(None) => self.done = true,
+                Err(e) => {
+                    self.done = true;
+                    let hint = if e.errno == libc::EINVAL {
+                        " -- kernel too old?"
+                    } else {
+                        ""
+                    };
+                    let text = sys_text(self.k, &e);
+                    // The name/tag lookups print the bare error text.
+                    return Some(Err(Error::Msg(if self.next_name.is_empty() {
+                        text
+                    } else {
+                        format!("can't get next {}: {text}{hint}", self.next_name)
+                    })));
+                }
+            }
+            if self.done {
+                break;
+            }
+            let id = self.id;
+            match self.k.fd_by_id(self.kind, id, self.open_flags) {
+                Ok(fd) => return Some(Ok((id, fd))),
+                Err(e) if is_enoent(&e) => continue,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(Error::Msg(format!(
+                        "can't get {} by id ({id}): {}",
+                        self.fd_name,
+                        sys_text(self.k, &e)
+                    ))));
+                }
+            }
+        }
+        None
+    }
+}
+
 fn is_enoent(e: &SysError) -> bool {
     e.errno == libc::ENOENT
 }
@@ -318,25 +409,14 @@ pub fn prog_fds(ctx: &Ctx<'_>, handle: &ProgHandle) -> Result<Vec<OwnedFd>> {
         ProgHandle::Id(id) => {
             let fd = k
                 .fd_by_id(ObjKind::Prog, *id, 0)
-                .map_err(|e| Error::Msg(format!("get by id ({id}): {e}")))?;
+                .map_err(|e| Error::Msg(format!("get by id ({id}): {}", sys_text(k, &e))))?;
             Ok(vec![fd])
         }
         ProgHandle::Pinned(path) => Ok(vec![open_pinned_kind(k, path, ObjKind::Prog, 0)?]),
         ProgHandle::Tag(_) | ProgHandle::Name(_) => {
             let mut fds = Vec::new();
-            let mut id = 0;
-            loop {
-                id = match k.next_id(ObjKind::Prog, id) {
-                    Ok(Some(n)) => n,
-                    Ok(None) => break,
-                    Err(e) => return Err(Error::Msg(e.strerror())),
-                };
-                let fd = match k.fd_by_id(ObjKind::Prog, id, 0) {
-                    Ok(fd) => fd,
-                    // Gone between the two calls: not an error.
-                    Err(e) if is_enoent(&e) => continue,
-                    Err(e) => return Err(Error::Msg(format!("can't get prog by id ({id}): {e}"))),
-                };
+            for item in ObjWalk::new(k, ObjKind::Prog, 0, "", "prog") {
+                let (id, fd) = item?;
                 let info = k
                     .prog_info(fd.as_fd())
                     .map_err(|e| Error::Msg(format!("can't get prog info ({id}): {e}")))?;
@@ -392,24 +472,15 @@ pub fn map_fds(ctx: &Ctx<'_>, handle: &MapHandle, open_flags: u32) -> Result<Vec
         MapHandle::Id(id) => {
             let fd = k
                 .fd_by_id(ObjKind::Map, *id, open_flags)
-                .map_err(|e| Error::Msg(format!("get map by id ({id}): {e}")))?;
+                .map_err(|e| Error::Msg(format!("get map by id ({id}): {}", sys_text(k, &e))))?;
             Ok(vec![fd])
         }
         MapHandle::Pinned(path) => Ok(vec![open_pinned_kind(k, path, ObjKind::Map, open_flags)?]),
         MapHandle::Name(name) => {
             let mut fds = Vec::new();
-            let mut id = 0;
-            loop {
-                id = match k.next_id(ObjKind::Map, id) {
-                    Ok(Some(n)) => n,
-                    Ok(None) => break,
-                    Err(e) => return Err(Error::Msg(e.strerror())),
-                };
-                let fd = match k.fd_by_id(ObjKind::Map, id, crate::sys::BPF_F_RDONLY) {
-                    Ok(fd) => fd,
-                    Err(e) if is_enoent(&e) => continue,
-                    Err(e) => return Err(Error::Msg(format!("can't get map by id ({id}): {e}"))),
-                };
+            // Read-only descriptors to look at names, as bpftool does.
+            for item in ObjWalk::new(k, ObjKind::Map, crate::sys::BPF_F_RDONLY, "", "map") {
+                let (id, fd) = item?;
                 let info = k
                     .map_info(fd.as_fd())
                     .map_err(|e| Error::Msg(format!("can't get map info ({id}): {e}")))?;
@@ -420,8 +491,9 @@ pub fn map_fds(ctx: &Ctx<'_>, handle: &MapHandle, open_flags: u32) -> Result<Vec
                     fd
                 } else {
                     drop(fd);
-                    k.fd_by_id(ObjKind::Map, id, open_flags)
-                        .map_err(|e| Error::Msg(format!("can't get map by id ({id}): {e}")))?
+                    k.fd_by_id(ObjKind::Map, id, open_flags).map_err(|e| {
+                        Error::Msg(format!("can't get map by id ({id}): {}", sys_text(k, &e)))
+                    })?
                 };
                 fds.push(fd);
             }
@@ -445,10 +517,14 @@ pub fn map_fd(ctx: &Ctx<'_>, handle: &MapHandle, open_flags: u32) -> Result<Owne
 /// bpftool's `link_parse_fd`.
 pub fn link_fd(ctx: &Ctx<'_>, handle: &LinkHandle) -> Result<OwnedFd> {
     match handle {
+        // bpftool returns libbpf's -errno here, so `link show id 999` exits 254.
         LinkHandle::Id(id) => ctx
             .k
             .fd_by_id(ObjKind::Link, *id, 0)
-            .map_err(|e| Error::Msg(format!("failed to get link with ID {id}: {e}"))),
+            .map_err(|e| Error::Status {
+                msg: format!("failed to get link with ID {id}: {}", sys_text(ctx.k, &e)),
+                status: (256 - e.errno.clamp(1, 255)) as u8,
+            }),
         LinkHandle::Pinned(path) => open_pinned_kind(ctx.k, path, ObjKind::Link, 0),
     }
 }

@@ -77,6 +77,8 @@ pub struct FakeKernel {
     pub syms: Vec<KSym>,
     /// Kernel config options.
     pub config: HashMap<String, String>,
+    /// Pretend to run without capabilities.
+    pub unprivileged: bool,
     /// Every mount request seen.
     pub mounts: RefCell<Vec<PathBuf>>,
     fds: RefCell<HashMap<i32, (ObjKind, u32)>>,
@@ -282,6 +284,9 @@ impl Kernel for FakeKernel {
 
     fn kernel_config(&self, name: &str) -> Option<String> {
         self.config.get(name).cloned()
+    }
+    fn capable(&self, _cap: u32) -> Option<bool> {
+        Some(!self.unprivileged)
     }
 }
 

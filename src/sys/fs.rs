@@ -265,3 +265,10 @@ fn gunzip(data: &[u8]) -> Option<Vec<u8>> {
     d.read_to_end(&mut out).ok()?;
     Some(out)
 }
+
+/// The effective capability set (`CapEff` of /proc/self/status).
+pub fn effective_caps() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let hex = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+    u64::from_str_radix(hex.trim(), 16).ok()
+}

@@ -501,7 +501,13 @@ pub trait Kernel {
     fn kallsyms(&self) -> Vec<KSym>;
     /// A kernel config option (`/boot/config-$(uname -r)` or `/proc/config.gz`).
     fn kernel_config(&self, name: &str) -> Option<String>;
+    /// Whether this process has capability `cap` in its effective set; `None` if
+    /// that cannot be told.
+    fn capable(&self, cap: u32) -> Option<bool>;
 }
+
+/// `CAP_SYS_ADMIN`: needed to walk and open BPF objects by id.
+pub const CAP_SYS_ADMIN: u32 = 21;
 
 /// Version of the libbpf linked in (major, minor).
 pub fn libbpf_version() -> (u32, u32) {

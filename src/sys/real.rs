@@ -92,4 +92,7 @@ impl Kernel for RealKernel {
     fn kernel_config(&self, name: &str) -> Option<String> {
         fs::config_value(&fs::kernel_config_text()?, name)
     }
+    fn capable(&self, cap: u32) -> Option<bool> {
+        fs::effective_caps().map(|caps| caps & (1u64 << cap) != 0)
+    }
 }

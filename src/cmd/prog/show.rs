@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::super::common::{self, BStr, Dev, Holders, IdMultimap, RefsTable};
+use super::super::common::{self, BStr, Dev, Holders, IdMultimap, ObjWalk, RefsTable};
 use super::super::Ctx;
 use super::metadata::{self, Metadata, MetadataCache};
 use crate::cli::{handles, Args};
@@ -275,26 +275,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
         return Err(args.bad_arg());
     }
     ctx.out.begin_list()?;
-    let mut id = 0;
-    loop {
-        id = match ctx.k.next_id(ObjKind::Prog, id) {
-            Ok(Some(next)) => next,
-            Ok(None) => break,
-            Err(e) => {
-                let hint = if e.errno == libc::EINVAL {
-                    " -- kernel too old?"
-                } else {
-                    ""
-                };
-                return Err(Error::Msg(format!("can't get next program: {e}{hint}")));
-            }
-        };
-        let fd = match ctx.k.fd_by_id(ObjKind::Prog, id, 0) {
-            Ok(fd) => fd,
-            // Unloaded since GET_NEXT_ID returned it.
-            Err(e) if e.errno == libc::ENOENT => continue,
-            Err(e) => return Err(Error::Msg(format!("can't get prog by id ({id}): {e}"))),
-        };
+    for item in ObjWalk::new(ctx.k, ObjKind::Prog, 0, "program", "prog") {
+        let (_, fd) = item?;
         show_one(ctx, fd.as_fd(), &mut tables)?;
     }
     ctx.out.end_list()?;
