@@ -77,6 +77,8 @@ pub struct FakeKernel {
     pub syms: Vec<KSym>,
     /// Kernel config options.
     pub config: HashMap<String, String>,
+    /// Ids GET_NEXT_ID returns whose objects are gone by GET_FD_BY_ID.
+    pub ghosts: Vec<(ObjKind, u32)>,
     /// Pretend to run without capabilities.
     pub unprivileged: bool,
     /// Every mount request seen.
@@ -128,11 +130,21 @@ impl FakeKernel {
 
 impl Kernel for FakeKernel {
     fn next_id(&self, kind: ObjKind, start: u32) -> SysResult<Option<u32>> {
-        Ok(self.ids(kind).into_iter().find(|&id| id > start))
+        let ghosts = self
+            .ghosts
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, id)| *id);
+        Ok(self
+            .ids(kind)
+            .into_iter()
+            .chain(ghosts)
+            .filter(|&id| id > start)
+            .min())
     }
 
     fn fd_by_id(&self, kind: ObjKind, id: u32, _open_flags: u32) -> SysResult<OwnedFd> {
-        if !self.ids(kind).contains(&id) {
+        if self.ghosts.contains(&(kind, id)) || !self.ids(kind).contains(&id) {
             return Err(enoent("BPF_*_GET_FD_BY_ID"));
         }
         self.open(kind, id)
