@@ -605,7 +605,8 @@ fn renderers_match_golden_files() {
     if update {
         fs::create_dir_all(dir).unwrap();
     }
-    let states: [(&str, fn() -> FakeKernel); 4] = [
+    type State = (&'static str, fn() -> FakeKernel);
+    let states: [State; 4] = [
         ("prog", progs),
         ("map", maps),
         ("link", links),

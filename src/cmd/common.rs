@@ -415,6 +415,7 @@ pub fn prog_fds(ctx: &Ctx<'_>, handle: &ProgHandle) -> Result<Vec<OwnedFd>> {
         ProgHandle::Pinned(path) => Ok(vec![open_pinned_kind(k, path, ObjKind::Prog, 0)?]),
         ProgHandle::Tag(_) | ProgHandle::Name(_) => {
             let mut fds = Vec::new();
+            let mut btfs = BtfCache::default();
             for item in ObjWalk::new(k, ObjKind::Prog, 0, "", "prog") {
                 let (id, fd) = item?;
                 let info = k
@@ -422,7 +423,7 @@ pub fn prog_fds(ctx: &Ctx<'_>, handle: &ProgHandle) -> Result<Vec<OwnedFd>> {
                     .map_err(|e| Error::Msg(format!("can't get prog info ({id}): {e}")))?;
                 let hit = match handle {
                     ProgHandle::Tag(tag) => info.tag == *tag,
-                    ProgHandle::Name(name) => prog_full_name(k, &info) == *name,
+                    ProgHandle::Name(name) => prog_full_name(k, &info, &mut btfs) == *name,
                     _ => false,
                 };
                 if hit {
@@ -592,9 +593,26 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Kernel BTF objects loaded so far, by id: programs of one object share their BTF,
+/// and `prog show` needs it for names and metadata of each.
+#[derive(Debug, Default)]
+pub struct BtfCache {
+    by_id: HashMap<u32, Option<std::sync::Arc<Btf>>>,
+}
+
+impl BtfCache {
+    /// The parsed BTF object `id` (`btf__load_from_kernel_by_id`), loaded once.
+    pub fn get(&mut self, k: &dyn Kernel, id: u32) -> Option<std::sync::Arc<Btf>> {
+        self.by_id
+            .entry(id)
+            .or_insert_with(|| load_kernel_btf(k, id).map(std::sync::Arc::new))
+            .clone()
+    }
+}
+
 /// bpftool's `get_prog_full_name`: the kernel keeps 15 bytes of a name; when that many
 /// are there, the name of the program's main function in its BTF is the full one.
-pub fn prog_full_name(k: &dyn Kernel, info: &ProgInfo) -> Vec<u8> {
+pub fn prog_full_name(k: &dyn Kernel, info: &ProgInfo, btfs: &mut BtfCache) -> Vec<u8> {
     const BPF_OBJ_NAME_LEN: usize = 16;
     if info.name.len() < BPF_OBJ_NAME_LEN - 1 || info.btf_id == 0 || info.nr_func_info == 0 {
         return info.name.clone();
@@ -602,7 +620,7 @@ pub fn prog_full_name(k: &dyn Kernel, info: &ProgInfo) -> Vec<u8> {
     let Some(type_id) = info.first_func_type_id else {
         return info.name.clone();
     };
-    let Some(btf) = load_kernel_btf(k, info.btf_id) else {
+    let Some(btf) = btfs.get(k, info.btf_id) else {
         return info.name.clone();
     };
     btf.type_by_id(type_id)

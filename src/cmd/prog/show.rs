@@ -124,6 +124,7 @@ pub struct ShowTables {
     pinned: Option<IdMultimap<PathBuf>>,
     refs: RefsTable,
     meta: MetadataCache,
+    btfs: common::BtfCache,
 }
 
 impl ShowTables {
@@ -133,6 +134,7 @@ impl ShowTables {
             pinned: show_pinned.then(|| common::pinned_table(k, ObjKind::Prog)),
             refs: RefsTable::build(k, ObjKind::Prog),
             meta: MetadataCache::default(),
+            btfs: common::BtfCache::default(),
         }
     }
 }
@@ -161,7 +163,8 @@ impl ProgShow {
         ProgShow {
             id: info.id,
             prog_type: TypeName::of(info.prog_type, names::prog_type_str),
-            name: (!info.name.is_empty()).then(|| BStr(common::prog_full_name(k, info))),
+            name: (!info.name.is_empty())
+                .then(|| BStr(common::prog_full_name(k, info, &mut tables.btfs))),
             tag: Tag(info.tag),
             gpl_compatible: info.gpl_compatible,
             run_time_ns: (info.run_time_ns != 0).then_some(info.run_time_ns),
@@ -179,7 +182,7 @@ impl ProgShow {
             btf_id: (info.btf_id != 0).then_some(info.btf_id),
             pinned,
             holders: Holders::of(&tables.refs, info.id, None),
-            metadata: metadata::collect(k, &info.map_ids, &mut tables.meta),
+            metadata: metadata::collect(k, &info.map_ids, &mut tables.meta, &mut tables.btfs),
             loaded_at_text,
             memlock_text,
         }
