@@ -590,7 +590,13 @@ pub fn dirname(path: &Path) -> PathBuf {
 
 /// Lowercase hex of bytes (tags).
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
 }
 
 /// Kernel BTF objects loaded so far, by id: programs of one object share their BTF,
