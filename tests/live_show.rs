@@ -858,6 +858,38 @@ fn btf_show_lists_users() {
     ]);
 }
 
+#[test]
+fn pids_from_iterator_and_proc_agree() {
+    let _lock = kernel_lock();
+    let f = load();
+    let me = serde_json::json!([{"pid": std::process::id(), "comm": own_comm()}]);
+    for object in ["prog", "map", "link", "btf"] {
+        let by_iter = run_env(&["-j", object, "show"], &[("BPFTOOL_RS_PIDS", "iter")]);
+        let by_proc = run_env(&["-j", object, "show"], &[("BPFTOOL_RS_PIDS", "proc")]);
+        assert_eq!(
+            (by_iter.code, by_proc.code),
+            (0, 0),
+            "{object}: {}",
+            by_iter.stderr
+        );
+        let (a, b) = (parse_json(&by_iter.stdout), parse_json(&by_proc.stdout));
+        assert_eq!(a, b, "{object}: iterator and /proc disagree");
+        let id = match object {
+            "prog" => f.prog_id("raw_enter"),
+            "map" => f.map_id("flows"),
+            "link" => f.link_id("raw_enter"),
+            _ => prog_info(f.prog_id("raw_enter")).btf_id,
+        };
+        assert_eq!(json_of(&a, id)["pids"], me, "{object} {id}");
+    }
+    // perf_event links: the iterator reads the cookie from the perf event.
+    let tp = json_of(
+        &parse_json(&run_env(&["-j", "link", "show"], &[("BPFTOOL_RS_PIDS", "iter")]).stdout),
+        f.link_id("tp_getppid"),
+    );
+    assert_eq!(tp["bpf_cookie"], TP_COOKIE);
+}
+
 /// Drops pids lines and fields, which only we print on this kernel.
 fn without_pids(text: &str) -> String {
     if let Ok(mut v) = serde_json::from_str::<Value>(text) {

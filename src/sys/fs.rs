@@ -314,3 +314,34 @@ pub fn effective_caps() -> Option<u64> {
     let hex = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
     u64::from_str_radix(hex.trim(), 16).ok()
 }
+
+/// The kernel's own BTF. Mapped when the kernel allows it (Linux 6.16+: no copy from
+/// sysfs, which reads it 4 KiB at a time), read otherwise.
+pub fn vmlinux_btf() -> Option<Vec<u8>> {
+    const PATH: &str = "/sys/kernel/btf/vmlinux";
+    let file = fs::File::open(PATH).ok()?;
+    let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+    if let Some(len_nz) = std::num::NonZeroUsize::new(len) {
+        use nix::sys::mman::{mmap, munmap, MapFlags, ProtFlags};
+        // SAFETY: a private read-only mapping of a file we keep open; it is only read
+        // here, within `len` bytes, and unmapped before returning.
+        if let Ok(ptr) = unsafe {
+            mmap(
+                None,
+                len_nz,
+                ProtFlags::PROT_READ,
+                MapFlags::MAP_PRIVATE,
+                &file,
+                0,
+            )
+        } {
+            // SAFETY: the mapping is `len` readable bytes and lives until munmap below.
+            let data =
+                unsafe { std::slice::from_raw_parts(ptr.as_ptr().cast::<u8>(), len) }.to_vec();
+            // SAFETY: `ptr` and `len` are exactly what mmap returned and was given.
+            let _ = unsafe { munmap(ptr, len) };
+            return Some(data);
+        }
+    }
+    fs::read(PATH).ok()
+}

@@ -9,6 +9,7 @@ pub mod bpf;
 pub mod fake;
 pub mod fs;
 pub mod names;
+pub mod pid_iter;
 pub mod pids;
 pub mod real;
 pub mod time;

@@ -63,7 +63,7 @@ impl Kernel for RealKernel {
         out
     }
     fn obj_refs(&self, kind: ObjKind) -> Vec<ObjRef> {
-        pids::obj_refs_from_proc(kind)
+        pids::obj_refs(kind)
     }
     fn is_bpffs(&self, path: &Path) -> bool {
         fs::is_bpffs(path)

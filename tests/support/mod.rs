@@ -27,8 +27,18 @@ pub fn bin() -> &'static str {
 
 /// Runs `program` with `args` in the UTC time zone (load times print in local time).
 pub fn run_program(program: &OsStr, args: &[&str]) -> Run {
+    run_program_env(program, args, &[])
+}
+
+/// Runs our binary with extra environment variables.
+pub fn run_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    run_program_env(OsStr::new(bin()), args, env)
+}
+
+fn run_program_env(program: &OsStr, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .env("TZ", "UTC")
         .env_remove("POSIXLY_CORRECT")
         .output()
