@@ -57,3 +57,36 @@ fn cli_cases_match_expected_output() {
     assert!(update || count > 70, "only {count} cases ran");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+#[test]
+fn works_through_a_symlink_named_bpftool() {
+    let dir = std::env::temp_dir().join(format!("bpftool_rs_link_{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir(&dir).unwrap();
+    let link = dir.join("bpftool");
+    std::os::unix::fs::symlink(support::bin(), &link).unwrap();
+    let via_link = support::run_program(link.as_os_str(), &["prog", "help"]);
+    let direct = support::run(&["prog", "help"]);
+    let _ = fs::remove_dir_all(&dir);
+    assert_eq!(
+        (via_link.code, &via_link.stderr),
+        (direct.code, &direct.stderr)
+    );
+    assert!(direct.stderr_starts_with("Usage: bpftool prog "));
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(support::bin())
+        .args(["-p", "version"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close our end before the child writes: its write fails with EPIPE.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

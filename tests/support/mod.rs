@@ -20,6 +20,13 @@ pub struct Run {
     pub code: i32,
 }
 
+impl Run {
+    /// Whether stderr starts with `prefix`.
+    pub fn stderr_starts_with(&self, prefix: &str) -> bool {
+        self.stderr.starts_with(prefix)
+    }
+}
+
 /// Our binary.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_bpftool-rs")
