@@ -110,10 +110,12 @@ fn progs() -> FakeKernel {
         },
     );
     k.pins
-        .borrow_mut()
+        .lock()
+        .unwrap()
         .push(("/sys/fs/bpf/b".into(), ObjKind::Prog, 10));
     k.pins
-        .borrow_mut()
+        .lock()
+        .unwrap()
         .push(("/sys/fs/bpf/a".into(), ObjKind::Prog, 10));
     k.refs
         .push((ObjKind::Prog, holder(10, 1234, "agent", None)));

@@ -398,6 +398,91 @@ impl Iterator for ObjWalk<'_> {
     }
 }
 
+/// Every id of `kind` (GET_NEXT_ID only), and the error that ended the walk early, as
+/// bpftool words it (`can't get next NEXT_NAME: ...`).
+pub fn all_ids(
+    k: &dyn Kernel,
+    kind: ObjKind,
+    next_name: &'static str,
+) -> (Vec<u32>, Option<Error>) {
+    let mut ids = Vec::new();
+    let mut id = 0;
+    loop {
+        match k.next_id(kind, id) {
+            Ok(Some(next)) => {
+                ids.push(next);
+                id = next;
+            }
+            Ok(None) => return (ids, None),
+            Err(e) => {
+                let hint = if e.errno == libc::EINVAL {
+                    " -- kernel too old?"
+                } else {
+                    ""
+                };
+                let msg = format!("can't get next {next_name}: {}{hint}", sys_text(k, &e));
+                return (ids, Some(Error::Msg(msg)));
+            }
+        }
+    }
+}
+
+/// GET_FD_BY_ID of one object of a listing: `None` when it vanished since its id was
+/// read (bpftool skips those).
+pub fn open_listed(
+    k: &dyn Kernel,
+    kind: ObjKind,
+    id: u32,
+    open_flags: u32,
+    fd_name: &str,
+) -> Result<Option<OwnedFd>> {
+    match k.fd_by_id(kind, id, open_flags) {
+        Ok(fd) => Ok(Some(fd)),
+        Err(e) if is_enoent(&e) => Ok(None),
+        Err(e) => Err(Error::Msg(format!(
+            "can't get {fd_name} by id ({id}): {}",
+            sys_text(k, &e)
+        ))),
+    }
+}
+
+/// Runs `f` over `ids` on every CPU (listings spend their time in syscalls that
+/// scale across CPUs), returning the results in `ids` order. Each thread gets its own
+/// state from `init` (caches). Small lists stay on the calling thread.
+pub fn par_collect<S, R, I, F>(ids: &[u32], init: I, f: F) -> Vec<R>
+where
+    R: Send,
+    I: Fn() -> S + Sync,
+    F: Fn(&mut S, u32) -> R + Sync,
+{
+    const MIN_PER_THREAD: usize = 128;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(ids.len() / MIN_PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        let mut state = init();
+        return ids.iter().map(|&id| f(&mut state, id)).collect();
+    }
+    let chunk = ids.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ids
+            .chunks(chunk)
+            .map(|part| {
+                let (init, f) = (&init, &f);
+                scope.spawn(move || {
+                    let mut state = init();
+                    part.iter().map(|&id| f(&mut state, id)).collect::<Vec<R>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
 fn is_enoent(e: &SysError) -> bool {
     e.errno == libc::ENOENT
 }
@@ -661,6 +746,21 @@ mod tests {
         assert_eq!(m.get(5).copied().collect::<Vec<_>>(), ["d", "a", "b", "c"]);
         assert!(m.get(6).next().is_none());
         assert_eq!(m.len(), 4);
+    }
+
+    #[test]
+    fn parallel_collection_keeps_order() {
+        let ids: Vec<u32> = (0..1000).collect();
+        let out = par_collect(&ids, || 0usize, |seen, id| {
+            *seen += 1;
+            (id * 2, *seen)
+        });
+        assert_eq!(out.len(), 1000);
+        assert!(out.iter().enumerate().all(|(i, (v, _))| *v == 2 * i as u32));
+        // Per-thread state: counts restart in each thread's share.
+        let restarts = out.iter().filter(|(_, n)| *n == 1).count();
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(restarts, cpus.min(1000 / 128).max(1));
     }
 
     #[test]

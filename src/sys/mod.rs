@@ -450,8 +450,9 @@ pub struct KSym {
     pub module: String,
 }
 
-/// Everything command code asks of the kernel and the system.
-pub trait Kernel {
+/// Everything command code asks of the kernel and the system. `Sync`: listings open
+/// and query objects from several threads.
+pub trait Kernel: Sync {
     /// `BPF_*_GET_NEXT_ID` after `start`; `None` at the end (ENOENT).
     fn next_id(&self, kind: ObjKind, start: u32) -> SysResult<Option<u32>>;
     /// `BPF_*_GET_FD_BY_ID`; `open_flags` applies to maps (`BPF_F_RDONLY`).

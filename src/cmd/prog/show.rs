@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::super::common::{self, BStr, Dev, Holders, IdMultimap, ObjWalk, RefsTable};
+use super::super::common::{self, BStr, Dev, Holders, IdMultimap, RefsTable};
 use super::super::Ctx;
 use super::metadata::{self, Metadata, MetadataCache};
 use crate::cli::{handles, Args};
@@ -123,8 +123,6 @@ fn atoll(s: &str) -> i64 {
 pub struct ShowTables {
     pinned: Option<IdMultimap<PathBuf>>,
     refs: RefsTable,
-    meta: MetadataCache,
-    btfs: common::BtfCache,
 }
 
 impl ShowTables {
@@ -133,10 +131,16 @@ impl ShowTables {
         ShowTables {
             pinned: show_pinned.then(|| common::pinned_table(k, ObjKind::Prog)),
             refs: RefsTable::build(k, ObjKind::Prog),
-            meta: MetadataCache::default(),
-            btfs: common::BtfCache::default(),
         }
     }
+}
+
+/// What one thread of a listing remembers between programs: BTF objects and
+/// metadata maps are shared by the programs of one object.
+#[derive(Default)]
+pub struct Caches {
+    meta: MetadataCache,
+    btfs: common::BtfCache,
 }
 
 impl ProgShow {
@@ -145,7 +149,8 @@ impl ProgShow {
         k: &dyn Kernel,
         fd: BorrowedFd<'_>,
         info: &ProgInfo,
-        tables: &mut ShowTables,
+        tables: &ShowTables,
+        caches: &mut Caches,
     ) -> ProgShow {
         let fdinfo = k.fdinfo(fd).unwrap_or_default();
         let memlock_text = fdinfo.get("memlock").map(str::to_owned);
@@ -164,7 +169,7 @@ impl ProgShow {
             id: info.id,
             prog_type: TypeName::of(info.prog_type, names::prog_type_str),
             name: (!info.name.is_empty())
-                .then(|| BStr(common::prog_full_name(k, info, &mut tables.btfs))),
+                .then(|| BStr(common::prog_full_name(k, info, &mut caches.btfs))),
             tag: Tag(info.tag),
             gpl_compatible: info.gpl_compatible,
             run_time_ns: (info.run_time_ns != 0).then_some(info.run_time_ns),
@@ -182,7 +187,7 @@ impl ProgShow {
             btf_id: (info.btf_id != 0).then_some(info.btf_id),
             pinned,
             holders: Holders::of(&tables.refs, info.id, None),
-            metadata: metadata::collect(k, &info.map_ids, &mut tables.meta, &mut tables.btfs),
+            metadata: metadata::collect(k, &info.map_ids, &mut caches.meta, &mut caches.btfs),
             loaded_at_text,
             memlock_text,
         }
@@ -246,19 +251,22 @@ impl Plain for ProgShow {
     }
 }
 
-fn show_one(ctx: &mut Ctx<'_>, fd: BorrowedFd<'_>, tables: &mut ShowTables) -> Result<()> {
-    let info = ctx
-        .k
+fn describe(
+    k: &dyn Kernel,
+    fd: BorrowedFd<'_>,
+    tables: &ShowTables,
+    caches: &mut Caches,
+) -> Result<ProgShow> {
+    let info = k
         .prog_info(fd)
         .map_err(|e| Error::Msg(format!("can't get prog info: {e}")))?;
-    let item = ProgShow::collect(ctx.k, fd, &info, tables);
-    ctx.out.emit(&item)?;
-    Ok(())
+    Ok(ProgShow::collect(k, fd, &info, tables, caches))
 }
 
 /// `prog show [PROG]`.
 pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
-    let mut tables = ShowTables::build(ctx.k, ctx.opts.bpffs);
+    let tables = ShowTables::build(ctx.k, ctx.opts.bpffs);
+    let mut caches = Caches::default();
     if args.len() == 2 {
         let handle = handles::parse_prog(args)?;
         let fds = common::prog_fds_nonempty(ctx, &handle)?;
@@ -267,7 +275,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
             ctx.out.begin_list()?;
         }
         for fd in &fds {
-            show_one(ctx, fd.as_fd(), &mut tables)?;
+            let item = describe(ctx.k, fd.as_fd(), &tables, &mut caches)?;
+            ctx.out.emit(&item)?;
         }
         if many {
             ctx.out.end_list()?;
@@ -277,10 +286,24 @@ pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
     if !args.is_empty() {
         return Err(args.bad_arg());
     }
+    let k = ctx.k;
+    let (ids, walk_error) = common::all_ids(k, ObjKind::Prog, "program");
+    let items = common::par_collect(
+        &ids,
+        Caches::default,
+        |caches, id| match common::open_listed(k, ObjKind::Prog, id, 0, "prog")? {
+            Some(fd) => describe(k, fd.as_fd(), &tables, caches).map(Some),
+            None => Ok(None),
+        },
+    );
     ctx.out.begin_list()?;
-    for item in ObjWalk::new(ctx.k, ObjKind::Prog, 0, "program", "prog") {
-        let (_, fd) = item?;
-        show_one(ctx, fd.as_fd(), &mut tables)?;
+    for item in items {
+        if let Some(item) = item? {
+            ctx.out.emit(&item)?;
+        }
+    }
+    if let Some(e) = walk_error {
+        return Err(e);
     }
     ctx.out.end_list()?;
     Ok(())
