@@ -943,3 +943,51 @@ fn oracle_compare(cases: &[Vec<&str>]) {
         assert_eq!(ours.stderr, theirs.stderr, "stderr differs for {args:?}");
     }
 }
+
+/// A directory under /tmp, unmounted and removed on drop.
+struct TmpMount(PathBuf);
+
+impl Drop for TmpMount {
+    fn drop(&mut self) {
+        // bpftool bind-mounts the directory onto itself, then mounts bpffs on top.
+        for _ in 0..3 {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn pin_mounts_bpffs_unless_nomount() {
+    let _lock = kernel_lock();
+    let f = load();
+    let dir = TmpMount(std::env::temp_dir().join(format!("bpftool_rs_mnt_{}", std::process::id())));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let id = f.prog_id("raw_enter").to_string();
+    let target = dir.0.join("raw");
+    let target = target.to_str().unwrap();
+    let refused = run(&["-n", "prog", "pin", "id", &id, target]);
+    assert_eq!(
+        (refused.code, refused.stderr.as_str()),
+        (
+            255,
+            "Error: no BPF file system found, not mounting it due to --nomount option\n"
+        )
+    );
+    let pinned = run(&["prog", "pin", "id", &id, target]);
+    assert_eq!((pinned.code, pinned.stderr.as_str()), (0, ""));
+    let shown = run(&["prog", "show", "pinned", target]);
+    assert!(
+        shown.stdout.starts_with(&format!("{id}: raw_tracepoint  ")),
+        "{shown:?}"
+    );
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
+    assert!(
+        mounts
+            .lines()
+            .any(|l| l.split(' ').nth(1) == dir.0.to_str() && l.contains(" bpf ")),
+        "bpffs not mounted on {}",
+        dir.0.display()
+    );
+    let _ = std::fs::remove_file(target);
+}

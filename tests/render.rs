@@ -669,3 +669,21 @@ fn listing_skips_objects_that_vanish() {
         .collect();
     assert_eq!(ids, ["10", "12", "13", "0"]);
 }
+
+#[test]
+fn missing_capability_is_named() {
+    let mut k = progs();
+    k.unprivileged = true;
+    let (stdout, stderr, status) = run(&k, &["prog", "show"]);
+    assert_eq!(status, 255);
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "Error: can't get next program: Operation not permitted (CAP_SYS_ADMIN is missing)\n"
+    );
+    let (stdout, _, _) = run(&k, &["-j", "map", "show", "id", "3"]);
+    assert_eq!(
+        stdout,
+        "{\"error\":\"get map by id (3): Operation not permitted (CAP_SYS_ADMIN is missing)\"}\n"
+    );
+}

@@ -751,10 +751,14 @@ mod tests {
     #[test]
     fn parallel_collection_keeps_order() {
         let ids: Vec<u32> = (0..1000).collect();
-        let out = par_collect(&ids, || 0usize, |seen, id| {
-            *seen += 1;
-            (id * 2, *seen)
-        });
+        let out = par_collect(
+            &ids,
+            || 0usize,
+            |seen, id| {
+                *seen += 1;
+                (id * 2, *seen)
+            },
+        );
         assert_eq!(out.len(), 1000);
         assert!(out.iter().enumerate().all(|(i, (v, _))| *v == 2 * i as u32));
         // Per-thread state: counts restart in each thread's share.

@@ -134,6 +134,9 @@ impl FakeKernel {
 
 impl Kernel for FakeKernel {
     fn next_id(&self, kind: ObjKind, start: u32) -> SysResult<Option<u32>> {
+        if self.unprivileged {
+            return Err(SysError::new("BPF_*_GET_NEXT_ID", libc::EPERM));
+        }
         let ghosts = self
             .ghosts
             .iter()
@@ -148,6 +151,9 @@ impl Kernel for FakeKernel {
     }
 
     fn fd_by_id(&self, kind: ObjKind, id: u32, _open_flags: u32) -> SysResult<OwnedFd> {
+        if self.unprivileged {
+            return Err(SysError::new("BPF_*_GET_FD_BY_ID", libc::EPERM));
+        }
         if self.ghosts.contains(&(kind, id)) || !self.ids(kind).contains(&id) {
             return Err(enoent("BPF_*_GET_FD_BY_ID"));
         }
