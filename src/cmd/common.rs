@@ -764,7 +764,7 @@ mod tests {
         // Per-thread state: counts restart in each thread's share.
         let restarts = out.iter().filter(|(_, n)| *n == 1).count();
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-        assert_eq!(restarts, cpus.min(1000 / 128).max(1));
+        assert_eq!(restarts, cpus.clamp(1, 1000 / 128));
     }
 
     #[test]
