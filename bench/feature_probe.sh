@@ -9,8 +9,9 @@
 #
 # The machine is shared, so the commands are interleaved: ROUNDS rounds (default 5) of
 # hyperfine, each timing every command RUNS times (default 10); the table reports the
-# mean over all runs and the ratio ours/reference. Both outputs are also compared once,
-# so a fast wrong answer cannot pass for a win.
+# mean over all runs, the ratio ours/reference, and the CPU time each used (user+sys,
+# which other tasks on the machine disturb less than wall time). Both outputs are also
+# compared once, so a fast wrong answer cannot pass for a win.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
@@ -43,20 +44,26 @@ trap 'rm -rf "$tmp"' EXIT
 for r in $(seq "$rounds"); do
     hyperfine -N --style none -w 2 -r "$runs" --export-json "$tmp/$r.json" \
         "$ref feature probe" "$ours feature probe" \
-        "$ref -j feature probe" "$ours -j feature probe" >/dev/null
+        "$ref -j feature probe" "$ours -j feature probe" >/dev/null 2>>"$tmp/warnings"
 done
 
 # Mean and median over every run of every round, per command.
 jq -s -r --arg ref "$ref" --arg ours "$ours" '
     [.[].results[]] | group_by(.command)
-    | map({key: .[0].command, value: ([.[].times[]] | {n: length, mean: (add / length),
-           median: (sort | .[length / 2 | floor])})}) | from_entries as $t
+    | map({key: .[0].command, value: (([.[].times[]] | {n: length, mean: (add / length),
+           median: (sort | .[length / 2 | floor])}) + {cpu: ([.[] | .user + .system] | add / length)})})
+    | from_entries as $t
     | ["plain", "feature probe"], ["-j", "-j feature probe"]
     | . as [$mode, $a]
     | $t["\($ref) \($a)"] as $r | $t["\($ours) \($a)"] as $o
-    | "| \($mode) | \($r.n) | \($r.mean * 1000 | round) ms | \($o.mean * 1000 | round) ms | \($r.median * 1000 | round) ms | \($o.median * 1000 | round) ms | \(($o.mean / $r.mean * 100 | round) / 100) |"
+    | "| \($mode) | \($r.n) | \($r.mean * 1000 | round) ms | \($o.mean * 1000 | round) ms | \($r.median * 1000 | round) ms | \($o.median * 1000 | round) ms | \(($o.mean / $r.mean * 100 | round) / 100) | \($r.cpu * 1000 | round) / \($o.cpu * 1000 | round) ms |"
 ' "$tmp"/*.json > "$tmp/table"
 echo
-echo "| mode | runs each | reference mean | bpftool-rs mean | reference median | bpftool-rs median | ratio (means) |"
-echo "|---|---|---|---|---|---|---|"
+echo "| mode | runs each | reference mean | bpftool-rs mean | reference median | bpftool-rs median | ratio (means) | CPU (user+sys) ref / ours |"
+echo "|---|---|---|---|---|---|---|---|"
 cat "$tmp/table"
+echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+if grep -q outliers "$tmp/warnings" 2>/dev/null; then
+    echo "(hyperfine saw statistical outliers: other tasks were running)"
+fi

@@ -241,6 +241,19 @@ fn every_mode_matches_the_reference_on_the_same_facts() {
 }
 
 #[test]
+fn threads_change_nothing() {
+    for dir in golden_dirs() {
+        let facts: Value = serde_json::from_slice(&golden(&dir, "facts.json")).unwrap();
+        let mut k = machine_from(&facts);
+        for cpus in [2, 3, 8, 64] {
+            k.probes.idle_cpus = cpus;
+            assert_golden(&dir, "facts.json", &["-j", "feature", "probe", "full"], &k);
+            assert_golden(&dir, "probe.txt", &["feature", "probe"], &k);
+        }
+    }
+}
+
+#[test]
 fn unprivileged_drops_capabilities_then_restores_them() {
     for dir in golden_dirs() {
         let facts: Value = serde_json::from_slice(&golden(&dir, "facts.json")).unwrap();

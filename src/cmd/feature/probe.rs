@@ -3,7 +3,7 @@
 //!
 //! The probes are bpftool's (see [`crate::sys::probe`]); what differs is scheduling. The
 //! ~5,600 helper probes are independent `BPF_PROG_LOAD`s that spend nearly all their time
-//! in the verifier, so they run on every CPU at once and are put back in bpftool's order
+//! in the verifier, so they run on every idle CPU at once and are put back in bpftool's order
 //! afterwards. bpftool's `unprivileged` mode reads `errno` after each probe, and a probe
 //! that succeeds leaves the previous probe's `errno` there; [`Errno`] replays that
 //! sequence in bpftool's order so the answers do not depend on the scheduling.
@@ -338,7 +338,8 @@ fn build(ctx: &mut Ctx<'_>, p: &dyn Probes, req: &Request, macros: bool) -> Resu
         .chain(map_types.iter().map(|&(t, _)| Job::MapType(t)))
         .chain(Misc::ALL.iter().map(|&m| Job::Misc(m)))
         .collect();
-    let first = run_parallel(&prober, &first);
+    let threads = probe_threads(p);
+    let first = run_parallel(&prober, &first, threads);
     let (type_probes, rest) = first.split_at(prog_types.len());
     let (map_probes, misc_probes) = rest.split_at(map_types.len());
 
@@ -363,7 +364,7 @@ fn build(ctx: &mut Ctx<'_>, p: &dyn Probes, req: &Request, macros: bool) -> Resu
         .filter(|(_, _, ok)| *ok)
         .flat_map(|&(t, _, _)| helper_ids.iter().map(move |&id| Job::Helper(t, id)))
         .collect();
-    let results = run_parallel(&prober, &jobs);
+    let results = run_parallel(&prober, &jobs, threads);
     let mut next = results.iter();
     let helpers = types
         .iter()
@@ -398,21 +399,23 @@ fn probe_helper_count() -> u32 {
     u32::try_from(crate::disasm::bpf::helpers::HELPER_NAMES.len()).unwrap_or(0)
 }
 
-/// How many threads probe at once: one per CPU.
+/// How many threads probe at once: one per idle CPU, at most 8.
 ///
 /// A probe is almost all kernel time (verifier set-up, allocations, freeing), so threads
-/// scale while CPUs are idle; beyond one per CPU they only contend on the kernel's
-/// allocator locks (measured on 2 CPUs: kernel time +6% with 2 threads, +15% with 3 or
-/// more, for no gain in wall time).
-fn probe_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+/// help as long as they get CPUs of their own. On CPUs that other tasks keep busy they
+/// only add contention on the kernel's allocator locks, where a thread that sleeps waits
+/// behind the other tasks to run again (measured on 2 CPUs with ~5 other runnable tasks:
+/// 1 thread 243 ms, 2 threads 280 ms, 4 threads 284 ms), so, like `make -l`, this backs
+/// off when the machine is busy.
+fn probe_threads(p: &dyn Probes) -> usize {
+    p.idle_cpus().clamp(1, 8)
 }
 
 /// Runs `jobs` on several threads; the answers come back in `jobs` order.
-fn run_parallel(prober: &Prober<'_>, jobs: &[Job]) -> Vec<Probe> {
+fn run_parallel(prober: &Prober<'_>, jobs: &[Job], threads: usize) -> Vec<Probe> {
     /// Jobs a thread takes at once: enough to keep the shared counter cold.
     const CHUNK: usize = 8;
-    let threads = probe_threads().min(jobs.len().div_ceil(CHUNK)).max(1);
+    let threads = threads.min(jobs.len().div_ceil(CHUNK)).max(1);
     let next = AtomicUsize::new(0);
     let worker = || {
         let mut log = vec![0u8; LOG_SIZE];

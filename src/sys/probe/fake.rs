@@ -53,6 +53,8 @@ pub struct FakeProbes {
     pub helpers: HashMap<(u32, u32), Probe>,
     /// Miscellaneous features present.
     pub misc: HashSet<Misc>,
+    /// Idle CPUs (0 reads as 1).
+    pub idle_cpus: usize,
     /// `kernel.unprivileged_bpf_disabled` in effect: without `CAP_BPF` or `CAP_SYS_ADMIN`
     /// every probe fails with `EPERM`, and the JIT sysctls other than `bpf_jit_enable`
     /// cannot be read without `CAP_SYS_ADMIN` (as on Linux).
@@ -134,6 +136,10 @@ impl Probes for FakeProbes {
     }
 
     fn raise_memlock(&self) {}
+
+    fn idle_cpus(&self) -> usize {
+        self.idle_cpus.max(1)
+    }
 
     fn bpf_syscall(&self) -> i32 {
         if self.bpf_errno != libc::ENOSYS && self.refused() {

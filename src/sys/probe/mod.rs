@@ -93,6 +93,9 @@ pub trait Probes: Sync {
     /// bpftool's `set_max_rlimit`: lifts `RLIMIT_MEMLOCK` for kernels that charge BPF
     /// objects to it (before 5.11); failures are ignored as bpftool does.
     fn raise_memlock(&self);
+    /// CPUs nothing else is running on at the moment (at least 1): the CPUs this process
+    /// may use, minus the other tasks the scheduler has runnable right now.
+    fn idle_cpus(&self) -> usize;
 
     /// The errno of bpftool's `probe_bpf_syscall` load (`BPF_PROG_TYPE_UNSPEC`, no
     /// instructions): anything but `ENOSYS` means the syscall exists.
@@ -324,6 +327,16 @@ pub fn misc_program(feature: Misc) -> Vec<Insn> {
             Insn::exit(),
         ],
     }
+}
+
+/// The number of runnable tasks in /proc/loadavg ("0.52 0.58 0.59 3/480 12345": 3).
+pub fn parse_loadavg_running(text: &str) -> Option<usize> {
+    text.split_whitespace()
+        .nth(3)?
+        .split('/')
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// The NUL-terminated text at the start of a log buffer.
@@ -604,6 +617,16 @@ mod tests {
         assert_eq!(parse_procfs_long(b"  \n"), -1);
         assert_eq!(parse_procfs_long(b""), -1);
         assert_eq!(parse_procfs_long(b"99999999999999999999\n"), -1);
+    }
+
+    #[test]
+    fn loadavg() {
+        assert_eq!(
+            parse_loadavg_running("0.52 0.58 0.59 3/480 12345\n"),
+            Some(3)
+        );
+        assert_eq!(parse_loadavg_running("0.52 0.58 0.59"), None);
+        assert_eq!(parse_loadavg_running("a b c x/1 2"), None);
     }
 
     #[test]

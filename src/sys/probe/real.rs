@@ -474,6 +474,16 @@ impl Probes for RealProbes {
         let _ = unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &unlimited) };
     }
 
+    fn idle_cpus(&self) -> usize {
+        let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        // The reading task is one of the runnable ones.
+        let others = std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|t| super::parse_loadavg_running(&t))
+            .map_or(0, |n| n.saturating_sub(1));
+        cpus.saturating_sub(others).max(1)
+    }
+
     fn bpf_syscall(&self) -> i32 {
         let mut l = Load {
             prog_type: prog::UNSPEC,
