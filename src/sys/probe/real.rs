@@ -370,15 +370,29 @@ fn page_size() -> u32 {
     u32::try_from(v).unwrap_or(4096)
 }
 
+/// Why a config file gave no text: it would not open (bpftool then tries the next one), or
+/// it opened and would not read.
+enum GzError {
+    Open(i32),
+    Read(i32),
+}
+
+fn os_errno(e: &std::io::Error) -> i32 {
+    e.raw_os_error().unwrap_or(libc::EIO)
+}
+
 /// Reads a file the way zlib's `gzopen`/`gzread` do: gzip data is decompressed, anything
 /// else is returned as is.
-fn read_gz(path: &str) -> Result<Vec<u8>, i32> {
-    let raw = std::fs::read(path).map_err(|e| e.raw_os_error().unwrap_or(libc::EIO))?;
+fn read_gz(path: &str) -> Result<Vec<u8>, GzError> {
+    let mut f = std::fs::File::open(path).map_err(|e| GzError::Open(os_errno(&e)))?;
+    let mut raw = Vec::new();
+    f.read_to_end(&mut raw)
+        .map_err(|e| GzError::Read(os_errno(&e)))?;
     if !raw.starts_with(&[0x1f, 0x8b]) {
         return Ok(raw);
     }
     let mut out = Vec::new();
-    // zlib reads what decompresses and stops at the first error; so do we.
+    // zlib hands out what decompresses and stops at the first error; so do we.
     let _ = flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out);
     Ok(out)
 }
@@ -402,30 +416,38 @@ impl Probes for RealProbes {
         let release = nix::sys::utsname::uname()
             .map(|u| u.release().to_string_lossy().into_owned())
             .ok();
-        let mut stale_errno = 0;
+        let cant_read = |e: i32| {
+            format!(
+                "skipping kernel config, can't read from file: {}",
+                crate::sys::strerror(e)
+            )
+        };
         let boot = match &release {
             Some(r) => read_gz(&format!("/boot/config-{r}")),
-            None => Err(0),
+            None => Err(GzError::Open(0)),
         };
+        let mut stale_errno = 0;
         let text = match boot {
             Ok(t) => t,
-            Err(e) => {
+            Err(GzError::Read(e)) => return Err(cant_read(e)),
+            Err(GzError::Open(e)) => {
                 stale_errno = e;
-                read_gz("/proc/config.gz").map_err(|e| {
-                    format!(
-                        "skipping kernel config, can't open file: {}",
-                        crate::sys::strerror(e)
-                    )
-                })?
+                match read_gz("/proc/config.gz") {
+                    Ok(t) => t,
+                    Err(GzError::Read(e)) => return Err(cant_read(e)),
+                    Err(GzError::Open(e)) => {
+                        return Err(format!(
+                            "skipping kernel config, can't open file: {}",
+                            crate::sys::strerror(e)
+                        ))
+                    }
+                }
             }
         };
         // bpftool reports a file with fewer than two lines with whatever errno its
         // failed `gzopen` of /boot left (its reads at EOF do not set one).
         match super::parse_kernel_config(&text, &[]) {
-            Err(super::ConfigError::Short) => Err(format!(
-                "skipping kernel config, can't read from file: {}",
-                crate::sys::strerror(stale_errno)
-            )),
+            Err(super::ConfigError::Short) => Err(cant_read(stale_errno)),
             Err(super::ConfigError::NotConfig) => {
                 Err("skipping kernel config, can't find correct file".to_owned())
             }
