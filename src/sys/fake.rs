@@ -10,8 +10,8 @@ use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use super::{
-    BtfInfo, FdInfo, KSym, Kernel, LinkInfo, MapInfo, ObjKind, ObjRef, ProgInfo, SysError,
-    SysResult,
+    BtfInfo, FdInfo, KSym, Kernel, LinkInfo, MapInfo, ObjKind, ObjRef, ProgDump, ProgImage,
+    ProgInfo, SysError, SysResult,
 };
 
 /// A recorded program.
@@ -21,6 +21,10 @@ pub struct FakeProg {
     pub info: ProgInfo,
     /// What its fdinfo says.
     pub fdinfo: FdInfo,
+    /// What `prog_dump` returns for the xlated image (EINVAL if `None`).
+    pub dump_xlated: Option<ProgDump>,
+    /// What `prog_dump` returns for the JITed image (EINVAL if `None`).
+    pub dump_jited: Option<ProgDump>,
 }
 
 /// A recorded map.
@@ -75,6 +79,8 @@ pub struct FakeKernel {
     pub boot_epoch: i64,
     /// Kernel symbols.
     pub syms: Vec<KSym>,
+    /// The text of `/proc/kallsyms` (`None`: unreadable).
+    pub kallsyms_text: Option<String>,
     /// Kernel config options.
     pub config: HashMap<String, String>,
     /// Every mount request seen.
@@ -278,6 +284,21 @@ impl Kernel for FakeKernel {
 
     fn kallsyms(&self) -> Vec<KSym> {
         self.syms.clone()
+    }
+
+    fn kallsyms_text(&self) -> Option<String> {
+        self.kallsyms_text.clone()
+    }
+
+    fn prog_dump(&self, fd: BorrowedFd<'_>, image: ProgImage) -> SysResult<ProgDump> {
+        let id = self.expect(fd, ObjKind::Prog)?;
+        let p = &self.progs[&id];
+        let dump = match image {
+            ProgImage::Xlated => &p.dump_xlated,
+            ProgImage::Jited => &p.dump_jited,
+        };
+        dump.clone()
+            .ok_or(SysError::new("BPF_OBJ_GET_INFO_BY_FD", libc::EINVAL))
     }
 
     fn kernel_config(&self, name: &str) -> Option<String> {
