@@ -8,7 +8,9 @@
 //! LLVM's decoder where the kernel's JIT can produce it: a leading `lock` (the JIT's choice of
 //! encoding) is an instruction of its own.
 
-use iced_x86::{Decoder, DecoderOptions, Formatter, GasFormatter, Instruction, OpKind, Register};
+use iced_x86::{
+    Decoder, DecoderOptions, Formatter, GasFormatter, Instruction, Mnemonic, OpKind, Register,
+};
 use std::fmt::Write as _;
 
 /// Longest x86 instruction; LLVM is handed the rest of the image, iced at most this much.
@@ -72,10 +74,65 @@ fn unsigned_imm8(mnemonic: &str) -> bool {
 
 /// LLVM's spelling where it differs from the GNU one iced produces.
 fn llvm_mnemonic(gas: &str) -> &str {
+    // Branch hints (`jne,pn`) are not shown by LLVM.
+    let gas = gas.split(',').next().unwrap_or(gas);
     match gas {
-        "leaveq" => "leave",
+        "leaveq" | "leavew" => "leave",
+        "movsxd" => "movslq",
+        "movzxw" => "movzww",
+        "movsxw" => "movsww",
+        // setcc has no size suffix in LLVM.
+        _ if gas.starts_with("set") && gas.len() > 4 && gas.ends_with('b') => &gas[..gas.len() - 1],
         _ => gas,
     }
+}
+
+/// Where the ModRM byte of `bytes` is: after prefixes, REX and a 1-3 byte opcode, or a VEX
+/// prefix and its opcode. Only meaningful for instructions that have a ModRM byte.
+fn modrm_at(bytes: &[u8]) -> Option<usize> {
+    let mut i = bytes
+        .iter()
+        .position(|&b| !is_legacy_prefix(b) && !is_rex(b))?;
+    match *bytes.get(i)? {
+        0xc4 => i += 4,
+        0xc5 => i += 3,
+        0x0f => match *bytes.get(i + 1)? {
+            0x38 | 0x3a => i += 3,
+            _ => i += 2,
+        },
+        _ => i += 1,
+    }
+    Some(i)
+}
+
+/// LLVM writes `%riz` for a SIB byte that names no index register where the ModRM byte
+/// alone could have said the same (a scale other than one, or a base other than rsp/r12).
+fn sib_needs_riz(bytes: &[u8], insn: &Instruction) -> bool {
+    if insn.memory_index() != Register::None {
+        return false;
+    }
+    let Some(at) = modrm_at(bytes) else {
+        return false;
+    };
+    let Some(&modrm) = bytes.get(at) else {
+        return false;
+    };
+    if modrm >> 6 == 3 || modrm & 7 != 4 {
+        return false;
+    }
+    let Some(&sib) = bytes.get(at + 1) else {
+        return false;
+    };
+    if (sib >> 3) & 7 != 4 {
+        return false;
+    }
+    let base = insn.memory_base();
+    sib >> 6 != 0
+        || (base != Register::None
+            && !matches!(
+                base,
+                Register::RSP | Register::R12 | Register::ESP | Register::R12D
+            ))
 }
 
 impl X86Disasm {
@@ -107,11 +164,28 @@ impl X86Disasm {
         let window = code.get(..code.len().min(MAX_INSN_LEN)).unwrap_or(code);
         let mut dec = Decoder::with_ip(64, window, ip, DecoderOptions::NONE);
         let insn = dec.decode();
-        if insn.is_invalid() {
+        // LLVM has no encoding for the undocumented `sal` alias of group 2 (/6).
+        if insn.is_invalid() || insn.mnemonic() == Mnemonic::Sal {
             return None;
         }
         let len = insn.len();
         let bytes = code.get(..len)?;
+        // Nor for the `test` alias of group 3 (/1).
+        if insn.mnemonic() == Mnemonic::Test && matches!(opcode_byte(bytes), Some(0xf6 | 0xf7)) {
+            let reg = modrm_at(bytes)
+                .and_then(|at| bytes.get(at))
+                .map(|m| (m >> 3) & 7);
+            if reg == Some(1) {
+                return None;
+            }
+        }
+        // 0x90 with any operand-size prefix is plain `nop` to LLVM.
+        if insn.mnemonic() == Mnemonic::Nop && insn.op_count() == 0 {
+            return Some(X86Insn {
+                len,
+                text: "\tnop".into(),
+            });
+        }
         let mut text = String::with_capacity(32);
         self.scratch.clear();
         self.fmt.format_mnemonic(&insn, &mut self.scratch);
@@ -119,15 +193,26 @@ impl X86Disasm {
         text.push_str(llvm_mnemonic(&self.scratch));
         let mnemonic = self.scratch.clone();
         let shift_by_one = matches!(opcode_byte(bytes), Some(0xd0..=0xd1));
+        let mut ops: Vec<u32> = (0..insn.op_count()).rev().collect();
+        match insn.mnemonic() {
+            // The reserved-nop's ModRM reg operand is not shown.
+            Mnemonic::Nop | Mnemonic::Reservednop => ops.retain(|&o| o == 0),
+            // Register exchanges keep the decoder's order in LLVM.
+            Mnemonic::Xchg if (0..insn.op_count()).all(|o| insn.op_kind(o) == OpKind::Register) => {
+                ops.reverse();
+            }
+            _ => {}
+        }
+        let riz = sib_needs_riz(bytes, &insn);
         let mut first = true;
-        for op in (0..insn.op_count()).rev() {
+        for op in ops {
             let kind = insn.op_kind(op);
             if shift_by_one && kind == OpKind::Immediate8 {
                 continue;
             }
             text.push_str(if first { "\t" } else { ", " });
             first = false;
-            self.operand(&mut text, &insn, op, &mnemonic);
+            self.operand(&mut text, &insn, op, &mnemonic, riz);
         }
         Some(X86Insn { len, text })
     }
@@ -136,9 +221,21 @@ impl X86Disasm {
         out.push_str(self.fmt.format_register(r));
     }
 
-    fn operand(&mut self, out: &mut String, insn: &Instruction, op: u32, mnemonic: &str) {
+    fn operand(
+        &mut self,
+        out: &mut String,
+        insn: &Instruction,
+        op: u32,
+        mnemonic: &str,
+        riz: bool,
+    ) {
         let kind = insn.op_kind(op);
-        let branch_indirect = matches!(mnemonic, "callq" | "jmpq" | "call" | "jmp")
+        let branch_indirect = matches!(
+            insn.mnemonic(),
+            Mnemonic::Call | Mnemonic::Jmp | Mnemonic::Jmpe
+        ) || mnemonic.starts_with("lcall")
+            || mnemonic.starts_with("ljmp");
+        let branch_indirect = branch_indirect
             && !matches!(
                 kind,
                 OpKind::NearBranch16 | OpKind::NearBranch32 | OpKind::NearBranch64
@@ -189,7 +286,7 @@ impl X86Disasm {
                 if branch_indirect {
                     out.push('*');
                 }
-                self.memory(out, insn);
+                self.memory(out, insn, riz);
             }
             // String-instruction operands and far branches: the JIT emits none; iced's own
             // text is a fair stand-in.
@@ -203,7 +300,7 @@ impl X86Disasm {
 
     /// LLVM's `printMemReference`: `%seg:disp(base,index,scale)` with a zero displacement and
     /// a scale of one left out.
-    fn memory(&mut self, out: &mut String, insn: &Instruction) {
+    fn memory(&mut self, out: &mut String, insn: &Instruction, riz: bool) {
         let seg = insn.segment_prefix();
         if seg != Register::None {
             self.register(out, seg);
@@ -224,17 +321,21 @@ impl X86Disasm {
         } else {
             base
         };
-        if disp != 0 || (base == Register::None && index == Register::None) {
+        if disp != 0 || (base == Register::None && index == Register::None && !riz) {
             let _ = write!(out, "{disp}");
         }
-        if base != Register::None || index != Register::None {
+        if base != Register::None || index != Register::None || riz {
             out.push('(');
             if base != Register::None {
                 self.register(out, base);
             }
-            if index != Register::None {
+            if index != Register::None || riz {
                 out.push(',');
-                self.register(out, index);
+                if riz {
+                    out.push_str("%riz");
+                } else {
+                    self.register(out, index);
+                }
                 let scale = insn.memory_index_scale();
                 if scale != 1 {
                     let _ = write!(out, ",{scale}");
