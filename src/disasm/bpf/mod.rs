@@ -14,6 +14,8 @@ pub mod print;
 pub mod xlated;
 
 #[cfg(test)]
+mod cases;
+#[cfg(test)]
 mod golden;
 #[cfg(test)]
 mod tests;
