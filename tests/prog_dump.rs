@@ -190,3 +190,125 @@ fn recorded_programs_dump_like_the_reference_bpftool() {
     }
     assert!(checked >= 100, "only {checked} golden outputs checked");
 }
+
+fn calls_and_loops() -> (FakeKernel, u32) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/prog_dump/clang19-calls_and_loops");
+    let record: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("record.json")).unwrap()).unwrap();
+    let (k, ids) = kernel(&record);
+    (k, ids[0])
+}
+
+/// What the kernel withholds under `kernel.kptr_restrict` / `bpf_jit_harden` (a zeroed
+/// pointer) gets bpftool's messages, in plain text and JSON.
+#[test]
+fn withheld_images_get_bpftools_messages() {
+    let (mut k, id) = calls_and_loops();
+    let p = k.progs.get_mut(&id).unwrap();
+    p.dump_xlated.as_mut().unwrap().image = None;
+    p.dump_jited.as_mut().unwrap().image = None;
+    let id = id.to_string();
+    let (out, err, status) = run(&k, &["prog", "dump", "xlated", "id", &id]);
+    assert_eq!(
+        (out.as_slice(), err.as_str(), status),
+        (
+            &b""[..],
+            "Error: error retrieving insn dump: kernel.kptr_restrict set?\n",
+            255
+        )
+    );
+    let (out, err, status) = run(&k, &["-j", "prog", "dump", "jited", "id", &id]);
+    assert_eq!(err, "");
+    assert_eq!(status, 255);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "{\"error\":\"error retrieving jit dump: no instructions returned or kernel.kptr_restrict set?\"}\n"
+    );
+}
+
+/// JIT addresses withheld but the image given (bpf_jit_kallsyms off): functions are `unknown`
+/// and disassembled from address 0 without source lines, as bpftool does.
+#[test]
+fn withheld_ksyms_name_functions_unknown() {
+    let (mut k, id) = calls_and_loops();
+    let d = k.progs.get_mut(&id).unwrap().dump_jited.as_mut().unwrap();
+    d.jited_ksyms = None;
+    d.jited_line_info = None;
+    let (out, _, status) = run(&k, &["prog", "dump", "jited", "id", &id.to_string()]);
+    assert_eq!(status, 0);
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("\nunknown:\n   0:\t"), "{out}");
+    assert!(
+        !out.contains("\n; "),
+        "no source lines without JITed line info"
+    );
+}
+
+/// Line info the kernel returned inconsistently: bpftool says so and goes on without it.
+#[test]
+fn bad_line_info_is_dropped_with_a_note() {
+    let (mut k, id) = calls_and_loops();
+    let d = k.progs.get_mut(&id).unwrap().dump_xlated.as_mut().unwrap();
+    d.line_info.as_mut().unwrap().truncate(8);
+    let (out, err, status) = run(&k, &["prog", "dump", "xlated", "id", &id.to_string()]);
+    assert_eq!(status, 0);
+    assert_eq!(
+        err,
+        "error in processing bpf_line_info.  continue without it.\n"
+    );
+    assert!(!String::from_utf8(out).unwrap().contains("\n; "));
+}
+
+#[test]
+fn incompatible_options() {
+    let (k, id) = calls_and_loops();
+    let id = id.to_string();
+    for (args, msg) in [
+        (
+            &["-j", "prog", "dump", "xlated", "id", &id, "visual"][..],
+            "{\"error\":\"'visual' is not compatible with JSON output\"}\n",
+        ),
+        (
+            &[
+                "-j",
+                "prog",
+                "dump",
+                "xlated",
+                "id",
+                &id,
+                "file",
+                "/nonexistent/x",
+                "opcodes",
+            ][..],
+            "{\"error\":\"'file' is not compatible with 'opcodes', 'visual', or 'linum'\"}\n",
+        ),
+        (
+            &["-j", "prog", "dump", "xlated", "id", &id, "file"][..],
+            "{\"error\":\"expected file path\"}\n",
+        ),
+        (
+            &[
+                "-j",
+                "prog",
+                "dump",
+                "xlated",
+                "name",
+                "calls_and_loops",
+                "visual",
+            ][..],
+            "{\"error\":\"'visual' is not compatible with JSON output\"}\n",
+        ),
+        (
+            &["-j", "prog", "dump", "bogus", "id", &id][..],
+            "{\"error\":\"expected 'xlated' or 'jited', got: bogus\"}\n",
+        ),
+    ] {
+        let (out, _, status) = run(&k, args);
+        assert_eq!(
+            (String::from_utf8(out).unwrap().as_str(), status),
+            (msg, 255),
+            "{args:?}"
+        );
+    }
+}

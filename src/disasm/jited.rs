@@ -381,6 +381,104 @@ impl Serialize for JitedDump<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::disasm::bpf::cfg::write_cfg;
+    use crate::disasm::bpf::linfo::LinfoArrays;
+    use crate::disasm::bpf::xlated::{self, DumpData, XlatedDump};
+    use crate::disasm::bpf::{BpftoolCallbacks, NoCallbacks};
+    use crate::output::Plain;
+
+    /// Deterministic xorshift64*.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn bytes(&mut self, n: usize) -> Vec<u8> {
+            (0..n).map(|_| self.next() as u8).collect()
+        }
+    }
+
+    /// Property: whatever the image, the function table and the line info, building and
+    /// rendering a JIT dump never panics and always makes progress to the end of the image
+    /// or to the first undecodable byte.
+    #[test]
+    fn random_images_never_panic() {
+        let mut rng = Rng(0x5151_7e7e_0123_4567);
+        let syms = Kallsyms::from_parts(0x1000, vec![(0xc000, "bpf_prog_x_f".into())]);
+        for round in 0..3000 {
+            let n = (rng.next() % 300) as usize;
+            let image = rng.bytes(n);
+            let lens: Vec<u32> = (0..rng.next() % 4)
+                .map(|_| (rng.next() % 120) as u32)
+                .collect();
+            let ksyms: Vec<u64> = (0..rng.next() % 4)
+                .map(|_| 0xc000 + rng.next() % 64)
+                .collect();
+            let nl = (rng.next() % 5) as usize;
+            let line_info = rng.bytes(nl * 16);
+            let nj = if round % 5 == 0 { nl + 1 } else { nl };
+            let jlinfo = rng.bytes(nj * 8);
+            let arrays = LinfoArrays {
+                nr_line_info: (line_info.len() / 16) as u32,
+                line_info_rec_size: 16,
+                line_info: &line_info,
+                nr_jited_ksyms: ksyms.len() as u32,
+                jited_ksyms: Some(&ksyms),
+                nr_jited_func_lens: lens.len() as u32,
+                jited_func_lens: Some(&lens),
+                nr_jited_line_info: (jlinfo.len() / 8) as u32,
+                jited_line_info_rec_size: 8,
+                jited_line_info: Some(&jlinfo),
+            };
+            let linfo = ProgLinfo::new(&arrays).ok();
+            let finfo = rng.bytes(16);
+            let inp = Input {
+                image: &image,
+                func_lens: (round % 3 != 0).then_some(&lens[..]),
+                ksyms: (round % 2 == 0).then_some((&ksyms[..], &syms)),
+                btf: None,
+                func_info: FuncInfos::new(&finfo, 8),
+                linfo: linfo.as_ref(),
+                opcodes: round % 2 == 1,
+                linum: round % 4 == 1,
+            };
+            let Ok(dump) = collect(&inp) else {
+                assert!(image.is_empty());
+                continue;
+            };
+            let mut out = Vec::new();
+            dump.plain(&mut out).unwrap();
+            let mut jw = crate::output::JsonWriter::new(Vec::new(), round % 2 == 0);
+            crate::output::json::write_value(&mut jw, &dump).unwrap();
+            for f in &dump.funcs {
+                let covered: usize = f.insns.iter().map(|i| i.bytes.len()).sum();
+                assert!(covered <= image.len());
+            }
+            // The same bytes as eBPF: the xlated walk and the CFG never panic either.
+            let cbs = BpftoolCallbacks::for_prog(&syms, ksyms.len() as u32, Some(&ksyms));
+            for callbacks in [&cbs as &dyn crate::disasm::bpf::Callbacks, &NoCallbacks] {
+                let dd = DumpData {
+                    cbs: callbacks,
+                    btf: None,
+                    func_info: FuncInfos::new(&finfo, 8),
+                    linfo: linfo.as_ref(),
+                };
+                let x = XlatedDump {
+                    insns: xlated::collect(&image, &dd),
+                    opcodes: true,
+                    linum: true,
+                };
+                out.clear();
+                x.plain(&mut out).unwrap();
+                write_cfg(&mut out, &image, &dd, true, true).unwrap();
+            }
+        }
+    }
 
     #[test]
     fn operands_split_like_strtok() {

@@ -5,7 +5,7 @@
 //! compiled disassembler with the dev tool in src/disasm/tools (see its README.md), not only
 //! derived from reading disasm.c.
 
-use super::bpftool::{write_insn_line, BpftoolCallbacks, Kallsyms, KernelSymbols};
+use super::bpftool::{write_insn_line, BpftoolCallbacks, KernelSymbols};
 use super::insn::{decode, Insn};
 use super::print::{display_insn, Callbacks, NoCallbacks};
 
