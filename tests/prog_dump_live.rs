@@ -83,16 +83,15 @@ fn normalize(text: &str, checkout: &str) -> String {
             i += 7 + n;
             continue;
         }
-        if rest.starts_with("0x") {
-            let n = rest[2..].bytes().take_while(u8::is_ascii_hexdigit).count();
+        if let Some(r) = rest.strip_prefix("0x") {
+            let n = r.bytes().take_while(u8::is_ascii_hexdigit).count();
             if n >= 8 {
                 out.push_str("0xADDR");
                 i += 2 + n;
                 continue;
             }
         }
-        if rest.starts_with('$') {
-            let r = &rest[1..];
+        if let Some(r) = rest.strip_prefix('$') {
             let sign = usize::from(r.starts_with('-'));
             let n = r[sign..].bytes().take_while(u8::is_ascii_digit).count();
             if n >= 8 {

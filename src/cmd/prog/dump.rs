@@ -317,6 +317,13 @@ fn prog_dump(ctx: &mut Ctx<'_>, dump: &ProgDump, mode: ProgImage, opts: &Options
                     "no disassembler for the JITed image of an offloaded program".into(),
                 ));
             }
+            if !cfg!(target_arch = "x86_64") {
+                // The kernel JITs for the host; only x86-64 code can be decoded here.
+                return Err(Error::Msg(format!(
+                    "no disassembler for {} JIT code in bpftool-rs, use 'file FILE' for the raw image",
+                    std::env::consts::ARCH
+                )));
+            }
             let lens = dump
                 .jited_func_lens
                 .as_deref()

@@ -93,8 +93,7 @@ fn build(insns: &[Insn]) -> Vec<Func> {
 fn build_func(insns: &[Insn], start: usize, end: usize, idx: usize) -> Func {
     let cnt = insns.len();
     let mut heads = vec![start];
-    for cur in start..=end {
-        let insn = &insns[cur];
+    for (cur, insn) in insns.iter().enumerate().take(end + 1).skip(start) {
         if !is_jmp(insn.code) {
             continue;
         }
@@ -292,17 +291,14 @@ impl Graph<'_, '_> {
         if self.linum {
             let file = btf.and_then(|b| b.str_at(li.file_name_off));
             w.write_all(b"; [")?;
-            match file {
-                Some(f) => {
-                    let cut = shorten_path(f);
-                    if cut > 0 {
-                        w.write_all(b"...")?;
-                    }
-                    dotlabel_puts(w, &f[cut..])?;
+            if let Some(f) = file {
+                let cut = shorten_path(f);
+                if cut > 0 {
+                    w.write_all(b"...")?;
                 }
-                None => {}
+                dotlabel_puts(w, &f[cut..])?;
             }
-            write!(w, " line:{} col:{}]\\l\\\n", li.line_num(), li.line_col())?;
+            writeln!(w, " line:{} col:{}]\\l\\", li.line_num(), li.line_col())?;
         }
         w.write_all(b"; ")?;
         dotlabel_puts(w, &line[start..])?;
