@@ -80,12 +80,12 @@ fn kernel(record: &Value) -> (FakeKernel, Vec<u32>) {
             );
         }
         ids.push(info.id);
+        k.xlated_dumps.insert(info.id, dump("xlated"));
+        k.jited_dumps.insert(info.id, dump("jited"));
         k.progs.insert(
             info.id,
             FakeProg {
                 info: info.clone(),
-                dump_xlated: Some(dump("xlated")),
-                dump_jited: Some(dump("jited")),
                 ..FakeProg::default()
             },
         );
@@ -205,9 +205,8 @@ fn calls_and_loops() -> (FakeKernel, u32) {
 #[test]
 fn withheld_images_get_bpftools_messages() {
     let (mut k, id) = calls_and_loops();
-    let p = k.progs.get_mut(&id).unwrap();
-    p.dump_xlated.as_mut().unwrap().image = None;
-    p.dump_jited.as_mut().unwrap().image = None;
+    k.xlated_dumps.get_mut(&id).unwrap().image = None;
+    k.jited_dumps.get_mut(&id).unwrap().image = None;
     let id = id.to_string();
     let (out, err, status) = run(&k, &["prog", "dump", "xlated", "id", &id]);
     assert_eq!(
@@ -232,7 +231,7 @@ fn withheld_images_get_bpftools_messages() {
 #[test]
 fn withheld_ksyms_name_functions_unknown() {
     let (mut k, id) = calls_and_loops();
-    let d = k.progs.get_mut(&id).unwrap().dump_jited.as_mut().unwrap();
+    let d = k.jited_dumps.get_mut(&id).unwrap();
     d.jited_ksyms = None;
     d.jited_line_info = None;
     let (out, _, status) = run(&k, &["prog", "dump", "jited", "id", &id.to_string()]);
@@ -249,7 +248,7 @@ fn withheld_ksyms_name_functions_unknown() {
 #[test]
 fn bad_line_info_is_dropped_with_a_note() {
     let (mut k, id) = calls_and_loops();
-    let d = k.progs.get_mut(&id).unwrap().dump_xlated.as_mut().unwrap();
+    let d = k.xlated_dumps.get_mut(&id).unwrap();
     d.line_info.as_mut().unwrap().truncate(8);
     let (out, err, status) = run(&k, &["prog", "dump", "xlated", "id", &id.to_string()]);
     assert_eq!(status, 0);

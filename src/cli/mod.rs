@@ -272,7 +272,8 @@ impl Args {
         ))
     }
 
-    /// bpftool's `REQ_ARGS(n)` check, with its message.
+    /// bpftool's `REQ_ARGS(n)` check, with its message; callers that return `-EINVAL`
+    /// on it (exit status 234) use [`Args::require_einval`].
     pub fn require(&self, n: usize) -> Result<(), Error> {
         if self.len() < n {
             let prev = self
@@ -287,6 +288,14 @@ impl Args {
             )));
         }
         Ok(())
+    }
+
+    /// `if (!REQ_ARGS(n)) return -EINVAL;`: the same message, exit status 234.
+    pub fn require_einval(&self, n: usize) -> Result<(), Error> {
+        self.require(n).map_err(|e| match e {
+            Error::Msg(msg) => Error::Status { msg, status: 234 },
+            other => other,
+        })
     }
 
     /// A cursor for the sub-command: the current word becomes the object word only for

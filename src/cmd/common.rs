@@ -274,16 +274,18 @@ impl Dev {
 /// bpftool's `open_obj_pinned`: `BPF_OBJ_GET` with its error message.
 pub fn open_pinned(k: &dyn Kernel, path: &Path, file_flags: u32) -> Result<OwnedFd> {
     k.obj_get(path, file_flags).map_err(|e| {
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let why = if e.errno == libc::EACCES && !k.is_bpffs(dir) {
-            "directory not in bpf file system (bpffs)".to_owned()
-        } else {
+        if e.errno != libc::EACCES {
+            return Error::Msg(format!("bpf obj get ({}): {e}", path.display()));
+        }
+        // bpftool's dirname() cuts its copy of the path before the message is
+        // formatted, so it names the directory.
+        let dir = dirname(path);
+        let why = if k.is_bpffs(&dir) {
             e.strerror()
+        } else {
+            "directory not in bpf file system (bpffs)".to_owned()
         };
-        Error::Msg(format!("bpf obj get ({}): {why}", path.display()))
+        Error::Msg(format!("bpf obj get ({}): {why}", dir.display()))
     })
 }
 
@@ -307,6 +309,180 @@ pub fn open_pinned_kind(
     Ok(fd)
 }
 
+/// A syscall error as bpftool words it (`strerror`), plus the capability that is
+/// missing when the kernel said EPERM and we lack `CAP_SYS_ADMIN` (docs/compat.md).
+pub fn sys_text(k: &dyn Kernel, e: &SysError) -> String {
+    if e.errno == libc::EPERM && k.capable(crate::sys::CAP_SYS_ADMIN) == Some(false) {
+        format!("{e} (CAP_SYS_ADMIN is missing)")
+    } else {
+        e.strerror()
+    }
+}
+
+/// Every object of a kind, opened, as bpftool's listing loops walk them: objects that
+/// vanish between GET_NEXT_ID and GET_FD_BY_ID are skipped; other failures end the walk
+/// with bpftool's messages (`can't get next NEXT_NAME`, `can't get FD_NAME by id`).
+pub struct ObjWalk<'k> {
+    k: &'k dyn Kernel,
+    kind: ObjKind,
+    open_flags: u32,
+    next_name: &'static str,
+    fd_name: &'static str,
+    id: u32,
+    done: bool,
+}
+
+impl<'k> ObjWalk<'k> {
+    /// A walk over `kind` objects, opened with `open_flags`.
+    pub fn new(
+        k: &'k dyn Kernel,
+        kind: ObjKind,
+        open_flags: u32,
+        next_name: &'static str,
+        fd_name: &'static str,
+    ) -> Self {
+        ObjWalk {
+            k,
+            kind,
+            open_flags,
+            next_name,
+            fd_name,
+            id: 0,
+            done: false,
+        }
+    }
+}
+
+impl Iterator for ObjWalk<'_> {
+    type Item = Result<(u32, OwnedFd)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            match self.k.next_id(self.kind, self.id) {
+                Ok(Some(id)) => self.id = id,
+                Ok(None) => self.done = true,
+                Err(e) => {
+                    self.done = true;
+                    let hint = if e.errno == libc::EINVAL {
+                        " -- kernel too old?"
+                    } else {
+                        ""
+                    };
+                    let text = sys_text(self.k, &e);
+                    // The name/tag lookups print the bare error text.
+                    return Some(Err(Error::Msg(if self.next_name.is_empty() {
+                        text
+                    } else {
+                        format!("can't get next {}: {text}{hint}", self.next_name)
+                    })));
+                }
+            }
+            if self.done {
+                break;
+            }
+            let id = self.id;
+            match self.k.fd_by_id(self.kind, id, self.open_flags) {
+                Ok(fd) => return Some(Ok((id, fd))),
+                Err(e) if is_enoent(&e) => continue,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(Error::Msg(format!(
+                        "can't get {} by id ({id}): {}",
+                        self.fd_name,
+                        sys_text(self.k, &e)
+                    ))));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Every id of `kind` (GET_NEXT_ID only), and the error that ended the walk early, as
+/// bpftool words it (`can't get next NEXT_NAME: ...`).
+pub fn all_ids(
+    k: &dyn Kernel,
+    kind: ObjKind,
+    next_name: &'static str,
+) -> (Vec<u32>, Option<Error>) {
+    let mut ids = Vec::new();
+    let mut id = 0;
+    loop {
+        match k.next_id(kind, id) {
+            Ok(Some(next)) => {
+                ids.push(next);
+                id = next;
+            }
+            Ok(None) => return (ids, None),
+            Err(e) => {
+                let hint = if e.errno == libc::EINVAL {
+                    " -- kernel too old?"
+                } else {
+                    ""
+                };
+                let msg = format!("can't get next {next_name}: {}{hint}", sys_text(k, &e));
+                return (ids, Some(Error::Msg(msg)));
+            }
+        }
+    }
+}
+
+/// GET_FD_BY_ID of one object of a listing: `None` when it vanished since its id was
+/// read (bpftool skips those).
+pub fn open_listed(
+    k: &dyn Kernel,
+    kind: ObjKind,
+    id: u32,
+    open_flags: u32,
+    fd_name: &str,
+) -> Result<Option<OwnedFd>> {
+    match k.fd_by_id(kind, id, open_flags) {
+        Ok(fd) => Ok(Some(fd)),
+        Err(e) if is_enoent(&e) => Ok(None),
+        Err(e) => Err(Error::Msg(format!(
+            "can't get {fd_name} by id ({id}): {}",
+            sys_text(k, &e)
+        ))),
+    }
+}
+
+/// Runs `f` over `ids` on every CPU (listings spend their time in syscalls that
+/// scale across CPUs), returning the results in `ids` order. Each thread gets its own
+/// state from `init` (caches). Small lists stay on the calling thread.
+pub fn par_collect<S, R, I, F>(ids: &[u32], init: I, f: F) -> Vec<R>
+where
+    R: Send,
+    I: Fn() -> S + Sync,
+    F: Fn(&mut S, u32) -> R + Sync,
+{
+    const MIN_PER_THREAD: usize = 128;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(ids.len() / MIN_PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        let mut state = init();
+        return ids.iter().map(|&id| f(&mut state, id)).collect();
+    }
+    let chunk = ids.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ids
+            .chunks(chunk)
+            .map(|part| {
+                let (init, f) = (&init, &f);
+                scope.spawn(move || {
+                    let mut state = init();
+                    part.iter().map(|&id| f(&mut state, id)).collect::<Vec<R>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
 fn is_enoent(e: &SysError) -> bool {
     e.errno == libc::ENOENT
 }
@@ -318,31 +494,21 @@ pub fn prog_fds(ctx: &Ctx<'_>, handle: &ProgHandle) -> Result<Vec<OwnedFd>> {
         ProgHandle::Id(id) => {
             let fd = k
                 .fd_by_id(ObjKind::Prog, *id, 0)
-                .map_err(|e| Error::Msg(format!("get by id ({id}): {e}")))?;
+                .map_err(|e| Error::Msg(format!("get by id ({id}): {}", sys_text(k, &e))))?;
             Ok(vec![fd])
         }
         ProgHandle::Pinned(path) => Ok(vec![open_pinned_kind(k, path, ObjKind::Prog, 0)?]),
         ProgHandle::Tag(_) | ProgHandle::Name(_) => {
             let mut fds = Vec::new();
-            let mut id = 0;
-            loop {
-                id = match k.next_id(ObjKind::Prog, id) {
-                    Ok(Some(n)) => n,
-                    Ok(None) => break,
-                    Err(e) => return Err(Error::Msg(e.strerror())),
-                };
-                let fd = match k.fd_by_id(ObjKind::Prog, id, 0) {
-                    Ok(fd) => fd,
-                    // Gone between the two calls: not an error.
-                    Err(e) if is_enoent(&e) => continue,
-                    Err(e) => return Err(Error::Msg(format!("can't get prog by id ({id}): {e}"))),
-                };
+            let mut btfs = BtfCache::default();
+            for item in ObjWalk::new(k, ObjKind::Prog, 0, "", "prog") {
+                let (id, fd) = item?;
                 let info = k
                     .prog_info(fd.as_fd())
                     .map_err(|e| Error::Msg(format!("can't get prog info ({id}): {e}")))?;
                 let hit = match handle {
                     ProgHandle::Tag(tag) => info.tag == *tag,
-                    ProgHandle::Name(name) => prog_full_name(k, &info) == *name,
+                    ProgHandle::Name(name) => prog_full_name(k, &info, &mut btfs) == *name,
                     _ => false,
                 };
                 if hit {
@@ -392,24 +558,15 @@ pub fn map_fds(ctx: &Ctx<'_>, handle: &MapHandle, open_flags: u32) -> Result<Vec
         MapHandle::Id(id) => {
             let fd = k
                 .fd_by_id(ObjKind::Map, *id, open_flags)
-                .map_err(|e| Error::Msg(format!("get map by id ({id}): {e}")))?;
+                .map_err(|e| Error::Msg(format!("get map by id ({id}): {}", sys_text(k, &e))))?;
             Ok(vec![fd])
         }
         MapHandle::Pinned(path) => Ok(vec![open_pinned_kind(k, path, ObjKind::Map, open_flags)?]),
         MapHandle::Name(name) => {
             let mut fds = Vec::new();
-            let mut id = 0;
-            loop {
-                id = match k.next_id(ObjKind::Map, id) {
-                    Ok(Some(n)) => n,
-                    Ok(None) => break,
-                    Err(e) => return Err(Error::Msg(e.strerror())),
-                };
-                let fd = match k.fd_by_id(ObjKind::Map, id, crate::sys::BPF_F_RDONLY) {
-                    Ok(fd) => fd,
-                    Err(e) if is_enoent(&e) => continue,
-                    Err(e) => return Err(Error::Msg(format!("can't get map by id ({id}): {e}"))),
-                };
+            // Read-only descriptors to look at names, as bpftool does.
+            for item in ObjWalk::new(k, ObjKind::Map, crate::sys::BPF_F_RDONLY, "", "map") {
+                let (id, fd) = item?;
                 let info = k
                     .map_info(fd.as_fd())
                     .map_err(|e| Error::Msg(format!("can't get map info ({id}): {e}")))?;
@@ -420,8 +577,9 @@ pub fn map_fds(ctx: &Ctx<'_>, handle: &MapHandle, open_flags: u32) -> Result<Vec
                     fd
                 } else {
                     drop(fd);
-                    k.fd_by_id(ObjKind::Map, id, open_flags)
-                        .map_err(|e| Error::Msg(format!("can't get map by id ({id}): {e}")))?
+                    k.fd_by_id(ObjKind::Map, id, open_flags).map_err(|e| {
+                        Error::Msg(format!("can't get map by id ({id}): {}", sys_text(k, &e)))
+                    })?
                 };
                 fds.push(fd);
             }
@@ -445,10 +603,14 @@ pub fn map_fd(ctx: &Ctx<'_>, handle: &MapHandle, open_flags: u32) -> Result<Owne
 /// bpftool's `link_parse_fd`.
 pub fn link_fd(ctx: &Ctx<'_>, handle: &LinkHandle) -> Result<OwnedFd> {
     match handle {
+        // bpftool returns libbpf's -errno here, so `link show id 999` exits 254.
         LinkHandle::Id(id) => ctx
             .k
             .fd_by_id(ObjKind::Link, *id, 0)
-            .map_err(|e| Error::Msg(format!("failed to get link with ID {id}: {e}"))),
+            .map_err(|e| Error::Status {
+                msg: format!("failed to get link with ID {id}: {}", sys_text(ctx.k, &e)),
+                status: (256 - e.errno.clamp(1, 255)) as u8,
+            }),
         LinkHandle::Pinned(path) => open_pinned_kind(ctx.k, path, ObjKind::Link, 0),
     }
 }
@@ -513,12 +675,35 @@ pub fn dirname(path: &Path) -> PathBuf {
 
 /// Lowercase hex of bytes (tags).
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
+/// Kernel BTF objects loaded so far, by id: programs of one object share their BTF,
+/// and `prog show` needs it for names and metadata of each.
+#[derive(Debug, Default)]
+pub struct BtfCache {
+    by_id: HashMap<u32, Option<std::sync::Arc<Btf>>>,
+}
+
+impl BtfCache {
+    /// The parsed BTF object `id` (`btf__load_from_kernel_by_id`), loaded once.
+    pub fn get(&mut self, k: &dyn Kernel, id: u32) -> Option<std::sync::Arc<Btf>> {
+        self.by_id
+            .entry(id)
+            .or_insert_with(|| load_kernel_btf(k, id).map(std::sync::Arc::new))
+            .clone()
+    }
 }
 
 /// bpftool's `get_prog_full_name`: the kernel keeps 15 bytes of a name; when that many
 /// are there, the name of the program's main function in its BTF is the full one.
-pub fn prog_full_name(k: &dyn Kernel, info: &ProgInfo) -> Vec<u8> {
+pub fn prog_full_name(k: &dyn Kernel, info: &ProgInfo, btfs: &mut BtfCache) -> Vec<u8> {
     const BPF_OBJ_NAME_LEN: usize = 16;
     if info.name.len() < BPF_OBJ_NAME_LEN - 1 || info.btf_id == 0 || info.nr_func_info == 0 {
         return info.name.clone();
@@ -526,7 +711,7 @@ pub fn prog_full_name(k: &dyn Kernel, info: &ProgInfo) -> Vec<u8> {
     let Some(type_id) = info.first_func_type_id else {
         return info.name.clone();
     };
-    let Some(btf) = load_kernel_btf(k, info.btf_id) else {
+    let Some(btf) = btfs.get(k, info.btf_id) else {
         return info.name.clone();
     };
     btf.type_by_id(type_id)
@@ -561,6 +746,25 @@ mod tests {
         assert_eq!(m.get(5).copied().collect::<Vec<_>>(), ["d", "a", "b", "c"]);
         assert!(m.get(6).next().is_none());
         assert_eq!(m.len(), 4);
+    }
+
+    #[test]
+    fn parallel_collection_keeps_order() {
+        let ids: Vec<u32> = (0..1000).collect();
+        let out = par_collect(
+            &ids,
+            || 0usize,
+            |seen, id| {
+                *seen += 1;
+                (id * 2, *seen)
+            },
+        );
+        assert_eq!(out.len(), 1000);
+        assert!(out.iter().enumerate().all(|(i, (v, _))| *v == 2 * i as u32));
+        // Per-thread state: counts restart in each thread's share.
+        let restarts = out.iter().filter(|(_, n)| *n == 1).count();
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(restarts, cpus.clamp(1, 1000 / 128));
     }
 
     #[test]

@@ -3,11 +3,11 @@
 //! File descriptors handed out are real (`/dev/null`), so ownership and closing work as
 //! with the real kernel; the fake remembers which object each descriptor stands for.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use super::{
     BtfInfo, FdInfo, KSym, Kernel, LinkInfo, MapInfo, ObjKind, ObjRef, ProgDump, ProgImage,
@@ -21,10 +21,6 @@ pub struct FakeProg {
     pub info: ProgInfo,
     /// What its fdinfo says.
     pub fdinfo: FdInfo,
-    /// What `prog_dump` returns for the xlated image (EINVAL if `None`).
-    pub dump_xlated: Option<ProgDump>,
-    /// What `prog_dump` returns for the JITed image (EINVAL if `None`).
-    pub dump_jited: Option<ProgDump>,
 }
 
 /// A recorded map.
@@ -66,7 +62,7 @@ pub struct FakeKernel {
     /// BTF objects by id.
     pub btfs: BTreeMap<u32, FakeBtf>,
     /// Pinned paths, in bpffs walk order.
-    pub pins: RefCell<Vec<(PathBuf, ObjKind, u32)>>,
+    pub pins: Mutex<Vec<(PathBuf, ObjKind, u32)>>,
     /// Directories that are on bpffs.
     pub bpffs_dirs: Vec<PathBuf>,
     /// Other existing paths (not BPF objects).
@@ -81,11 +77,19 @@ pub struct FakeKernel {
     pub syms: Vec<KSym>,
     /// The text of `/proc/kallsyms` (`None`: unreadable).
     pub kallsyms_text: Option<String>,
+    /// What `prog_dump` returns for a program's xlated image, by id (EINVAL if absent).
+    pub xlated_dumps: BTreeMap<u32, ProgDump>,
+    /// What `prog_dump` returns for a program's JITed image, by id (EINVAL if absent).
+    pub jited_dumps: BTreeMap<u32, ProgDump>,
     /// Kernel config options.
     pub config: HashMap<String, String>,
+    /// Ids GET_NEXT_ID returns whose objects are gone by GET_FD_BY_ID.
+    pub ghosts: Vec<(ObjKind, u32)>,
+    /// Pretend to run without capabilities.
+    pub unprivileged: bool,
     /// Every mount request seen.
-    pub mounts: RefCell<Vec<PathBuf>>,
-    fds: RefCell<HashMap<i32, (ObjKind, u32)>>,
+    pub mounts: Mutex<Vec<PathBuf>>,
+    fds: Mutex<HashMap<i32, (ObjKind, u32)>>,
 }
 
 fn enoent(call: &'static str) -> SysError {
@@ -110,13 +114,17 @@ impl FakeKernel {
     fn open(&self, kind: ObjKind, id: u32) -> SysResult<OwnedFd> {
         let f = File::open("/dev/null").map_err(|_| SysError::new("open", libc::EMFILE))?;
         let fd = OwnedFd::from(f);
-        self.fds.borrow_mut().insert(fd.as_raw_fd(), (kind, id));
+        self.fds
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(fd.as_raw_fd(), (kind, id));
         Ok(fd)
     }
 
     fn obj(&self, fd: BorrowedFd<'_>) -> SysResult<(ObjKind, u32)> {
         self.fds
-            .borrow()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .get(&fd.as_raw_fd())
             .copied()
             .ok_or(SysError::new("fd", libc::EBADF))
@@ -132,11 +140,27 @@ impl FakeKernel {
 
 impl Kernel for FakeKernel {
     fn next_id(&self, kind: ObjKind, start: u32) -> SysResult<Option<u32>> {
-        Ok(self.ids(kind).into_iter().find(|&id| id > start))
+        if self.unprivileged {
+            return Err(SysError::new("BPF_*_GET_NEXT_ID", libc::EPERM));
+        }
+        let ghosts = self
+            .ghosts
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, id)| *id);
+        Ok(self
+            .ids(kind)
+            .into_iter()
+            .chain(ghosts)
+            .filter(|&id| id > start)
+            .min())
     }
 
     fn fd_by_id(&self, kind: ObjKind, id: u32, _open_flags: u32) -> SysResult<OwnedFd> {
-        if !self.ids(kind).contains(&id) {
+        if self.unprivileged {
+            return Err(SysError::new("BPF_*_GET_FD_BY_ID", libc::EPERM));
+        }
+        if self.ghosts.contains(&(kind, id)) || !self.ids(kind).contains(&id) {
             return Err(enoent("BPF_*_GET_FD_BY_ID"));
         }
         self.open(kind, id)
@@ -174,7 +198,8 @@ impl Kernel for FakeKernel {
     fn obj_get(&self, path: &Path, _file_flags: u32) -> SysResult<OwnedFd> {
         let pin = self
             .pins
-            .borrow()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .iter()
             .find(|(p, _, _)| p == path)
             .map(|(_, k, id)| (*k, *id));
@@ -193,7 +218,10 @@ impl Kernel for FakeKernel {
             return Err(SysError::new("BPF_OBJ_PIN", libc::EEXIST));
         }
         let (kind, id) = self.obj(fd)?;
-        self.pins.borrow_mut().push((path.to_owned(), kind, id));
+        self.pins
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((path.to_owned(), kind, id));
         Ok(())
     }
 
@@ -213,7 +241,12 @@ impl Kernel for FakeKernel {
     }
 
     fn fd_kind(&self, fd: BorrowedFd<'_>) -> SysResult<Option<ObjKind>> {
-        Ok(self.fds.borrow().get(&fd.as_raw_fd()).map(|(k, _)| *k))
+        Ok(self
+            .fds
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&fd.as_raw_fd())
+            .map(|(k, _)| *k))
     }
 
     fn fdinfo(&self, fd: BorrowedFd<'_>) -> SysResult<FdInfo> {
@@ -228,7 +261,8 @@ impl Kernel for FakeKernel {
     fn bpffs_entries(&self) -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> = self
             .pins
-            .borrow()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .iter()
             .map(|(p, _, _)| p.clone())
             .collect();
@@ -254,15 +288,27 @@ impl Kernel for FakeKernel {
     }
 
     fn exists(&self, path: &Path) -> bool {
-        self.pins.borrow().iter().any(|(p, _, _)| p == path)
+        self.pins
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|(p, _, _)| p == path)
             || self.files.iter().any(|f| f == path)
             || self.bpffs_dirs.iter().any(|d| d == path)
             || path == Path::new("/")
-            || self.mounts.borrow().iter().any(|m| m == path)
+            || self
+                .mounts
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .any(|m| m == path)
     }
 
     fn mount_bpffs(&self, dir: &Path) -> Result<(), String> {
-        self.mounts.borrow_mut().push(dir.to_owned());
+        self.mounts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(dir.to_owned());
         Ok(())
     }
 
@@ -292,17 +338,21 @@ impl Kernel for FakeKernel {
 
     fn prog_dump(&self, fd: BorrowedFd<'_>, image: ProgImage) -> SysResult<ProgDump> {
         let id = self.expect(fd, ObjKind::Prog)?;
-        let p = &self.progs[&id];
-        let dump = match image {
-            ProgImage::Xlated => &p.dump_xlated,
-            ProgImage::Jited => &p.dump_jited,
+        let dumps = match image {
+            ProgImage::Xlated => &self.xlated_dumps,
+            ProgImage::Jited => &self.jited_dumps,
         };
-        dump.clone()
+        dumps
+            .get(&id)
+            .cloned()
             .ok_or(SysError::new("BPF_OBJ_GET_INFO_BY_FD", libc::EINVAL))
     }
 
     fn kernel_config(&self, name: &str) -> Option<String> {
         self.config.get(name).cloned()
+    }
+    fn capable(&self, _cap: u32) -> Option<bool> {
+        Some(!self.unprivileged)
     }
 }
 

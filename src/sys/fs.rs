@@ -3,7 +3,7 @@
 use std::ffi::OsStr;
 use std::fs;
 use std::io::Read;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -112,14 +112,56 @@ pub fn kind_of_link(link: &[u8]) -> Option<ObjKind> {
     }
 }
 
-/// `/proc/self/fdinfo/FD`.
+/// `/proc/self/fdinfo`, opened once: `prog show` reads one fdinfo file per program,
+/// and resolving the directory each time costs as much as the read.
+fn fdinfo_dir() -> Option<BorrowedFd<'static>> {
+    static DIR: std::sync::OnceLock<Option<std::os::fd::OwnedFd>> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        fs::File::open("/proc/self/fdinfo")
+            .ok()
+            .map(std::os::fd::OwnedFd::from)
+    })
+    .as_ref()
+    .map(|fd| fd.as_fd())
+}
+
+/// `/proc/self/fdinfo/FD`, in one open, one read and one close: procfs produces the
+/// whole file on the first read when the buffer is large enough.
 pub fn fdinfo(fd: BorrowedFd<'_>) -> SysResult<FdInfo> {
-    let mut f = fs::File::open(format!("/proc/self/fdinfo/{}", fd.as_raw_fd()))
-        .map_err(|e| SysError::new("open fdinfo", e.raw_os_error().unwrap_or(libc::EIO)))?;
-    let mut text = String::new();
-    f.read_to_string(&mut text)
-        .map_err(|e| SysError::new("read fdinfo", e.raw_os_error().unwrap_or(libc::EIO)))?;
-    Ok(FdInfo::parse(&text))
+    use nix::fcntl::{openat, OFlag};
+    use nix::sys::stat::Mode;
+    let err = |call: &'static str, e: nix::errno::Errno| SysError::new(call, e as i32);
+    let name = fd.as_raw_fd().to_string();
+    let file = match fdinfo_dir() {
+        Some(dir) => openat(
+            dir,
+            name.as_str(),
+            OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| err("open fdinfo", e))?,
+        None => fs::File::open(format!("/proc/self/fdinfo/{name}"))
+            .map_err(|e| SysError::new("open fdinfo", e.raw_os_error().unwrap_or(libc::EIO)))?
+            .into(),
+    };
+    let mut buf = [0u8; 4096];
+    let mut len = 0;
+    loop {
+        let n = nix::unistd::read(&file, &mut buf[len..]).map_err(|e| err("read fdinfo", e))?;
+        len += n;
+        if n == 0 || len < buf.len() {
+            break;
+        }
+        if len == buf.len() {
+            // Longer than any fdinfo seen so far: fall back to reading it all.
+            let mut rest = Vec::from(&buf[..]);
+            let mut f = fs::File::from(file);
+            f.read_to_end(&mut rest)
+                .map_err(|e| SysError::new("read fdinfo", e.raw_os_error().unwrap_or(libc::EIO)))?;
+            return Ok(FdInfo::parse(&String::from_utf8_lossy(&rest)));
+        }
+    }
+    Ok(FdInfo::parse(&String::from_utf8_lossy(&buf[..len])))
 }
 
 /// `if_indextoname`.
@@ -264,4 +306,42 @@ fn gunzip(data: &[u8]) -> Option<Vec<u8>> {
     let mut d = flate2::read::GzDecoder::new(data);
     d.read_to_end(&mut out).ok()?;
     Some(out)
+}
+
+/// The effective capability set (`CapEff` of /proc/self/status).
+pub fn effective_caps() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let hex = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+    u64::from_str_radix(hex.trim(), 16).ok()
+}
+
+/// The kernel's own BTF. Mapped when the kernel allows it (Linux 6.16+: no copy from
+/// sysfs, which reads it 4 KiB at a time), read otherwise.
+pub fn vmlinux_btf() -> Option<Vec<u8>> {
+    const PATH: &str = "/sys/kernel/btf/vmlinux";
+    let file = fs::File::open(PATH).ok()?;
+    let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+    if let Some(len_nz) = std::num::NonZeroUsize::new(len) {
+        use nix::sys::mman::{mmap, munmap, MapFlags, ProtFlags};
+        // SAFETY: a private read-only mapping of a file we keep open; it is only read
+        // here, within `len` bytes, and unmapped before returning.
+        if let Ok(ptr) = unsafe {
+            mmap(
+                None,
+                len_nz,
+                ProtFlags::PROT_READ,
+                MapFlags::MAP_PRIVATE,
+                &file,
+                0,
+            )
+        } {
+            // SAFETY: the mapping is `len` readable bytes and lives until munmap below.
+            let data =
+                unsafe { std::slice::from_raw_parts(ptr.as_ptr().cast::<u8>(), len) }.to_vec();
+            // SAFETY: `ptr` and `len` are exactly what mmap returned and was given.
+            let _ = unsafe { munmap(ptr, len) };
+            return Some(data);
+        }
+    }
+    fs::read(PATH).ok()
 }

@@ -9,6 +9,7 @@ pub mod bpf;
 pub mod fake;
 pub mod fs;
 pub mod names;
+pub mod pid_iter;
 pub mod pids;
 pub mod real;
 pub mod time;
@@ -489,8 +490,9 @@ pub struct KSym {
     pub module: String,
 }
 
-/// Everything command code asks of the kernel and the system.
-pub trait Kernel {
+/// Everything command code asks of the kernel and the system. `Sync`: listings open
+/// and query objects from several threads.
+pub trait Kernel: Sync {
     /// `BPF_*_GET_NEXT_ID` after `start`; `None` at the end (ENOENT).
     fn next_id(&self, kind: ObjKind, start: u32) -> SysResult<Option<u32>>;
     /// `BPF_*_GET_FD_BY_ID`; `open_flags` applies to maps (`BPF_F_RDONLY`).
@@ -546,7 +548,13 @@ pub trait Kernel {
     fn prog_dump(&self, fd: BorrowedFd<'_>, image: ProgImage) -> SysResult<ProgDump>;
     /// A kernel config option (`/boot/config-$(uname -r)` or `/proc/config.gz`).
     fn kernel_config(&self, name: &str) -> Option<String>;
+    /// Whether this process has capability `cap` in its effective set; `None` if
+    /// that cannot be told.
+    fn capable(&self, cap: u32) -> Option<bool>;
 }
+
+/// `CAP_SYS_ADMIN`: needed to walk and open BPF objects by id.
+pub const CAP_SYS_ADMIN: u32 = 21;
 
 /// Version of the libbpf linked in (major, minor).
 pub fn libbpf_version() -> (u32, u32) {

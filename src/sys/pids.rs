@@ -2,15 +2,77 @@
 //!
 //! Upstream bpftool learns this from a BPF `iter/task_file` program that needs the
 //! kernel data symbols `bpf_prog_fops` & co. in kallsyms; kernels built without
-//! `CONFIG_KALLSYMS_ALL` lack them and upstream then shows no pids at all. This walk
-//! over `/proc/*/fd` and `/proc/*/fdinfo` works on every kernel. It visits processes in
-//! pid order and each process's descriptors in fd order, which is the order the
-//! kernel's task_file iterator uses, so both give the same lists.
+//! `CONFIG_KALLSYMS_ALL` lack them and upstream then shows no pids at all. Two ways
+//! here, both working on every kernel and giving the same lists:
+//! - our own task_file iterator (`pid_iter`), which recognises BPF files by name: its
+//!   cost is nearly fixed (loading the kernel's BTF and a small program), so it is
+//!   used on hosts with many processes;
+//! - a walk over `/proc/*/fd` and `/proc/*/fdinfo`, one readlink per open descriptor
+//!   of every process: cheaper on small hosts, and the fallback when the iterator
+//!   cannot load (no BTF, no BPF iterators).
+//!
+//! Both visit processes in pid order and each process's descriptors in fd order,
+//! which is the order of the kernel's task_file iterator.
+//! `BPFTOOL_RS_PIDS=iter|proc` forces one way (tests compare them).
 
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 
-use super::{ObjKind, ObjRef};
+use super::{pid_iter, ObjKind, ObjRef};
+
+/// Above this many processes the iterator's fixed cost beats reading /proc.
+const ITER_ABOVE_PROCESSES: usize = 400;
+
+/// Whether to use the iterator: `BPFTOOL_RS_PIDS=proc` forbids it, otherwise it is
+/// used on hosts with many processes.
+fn use_iterator(processes: usize) -> bool {
+    std::env::var("BPFTOOL_RS_PIDS").as_deref() != Ok("proc") && processes > ITER_ABOVE_PROCESSES
+}
+
+/// The holders of objects of `kind`, by whichever method suits this host.
+pub fn obj_refs(kind: ObjKind) -> Vec<ObjRef> {
+    let forced = std::env::var("BPFTOOL_RS_PIDS").ok();
+    if forced.as_deref() == Some("iter") {
+        // No fallback when asked for the iterator: tests must see it work.
+        return obj_refs_from_iter(kind).unwrap_or_default();
+    }
+    let pids = proc_pids();
+    if use_iterator(pids.len()) {
+        if let Ok(refs) = obj_refs_from_iter(kind) {
+            return refs;
+        }
+    }
+    obj_refs_from_pids(kind, &pids)
+}
+
+/// The holders of objects of `kind`, from our BPF iterator.
+pub fn obj_refs_from_iter(kind: ObjKind) -> Result<Vec<ObjRef>, pid_iter::IterError> {
+    let data =
+        super::fs::vmlinux_btf().ok_or_else(|| pid_iter::IterError("no vmlinux BTF".into()))?;
+    let btf = crate::btf::Btf::parse(data).map_err(|e| pid_iter::IterError(e.to_string()))?;
+    let offsets = pid_iter::Offsets::from_btf(&btf)?;
+    drop(btf);
+    let records = pid_iter::run(kind, &offsets)?;
+    Ok(pid_iter::parse_records(&records, std::process::id() as i32))
+}
+
+/// Process ids in /proc, ascending.
+fn proc_pids() -> Vec<i32> {
+    let Ok(proc_dir) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut pids: Vec<i32> = proc_dir
+        .filter_map(|e| {
+            let e = e.ok()?;
+            std::str::from_utf8(e.file_name().as_bytes())
+                .ok()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    pids.sort_unstable();
+    pids
+}
 
 /// The `anon_inode:` name of each kind's files, and its id line in fdinfo.
 fn markers(kind: ObjKind) -> (&'static [u8], &'static str) {
@@ -25,23 +87,14 @@ fn markers(kind: ObjKind) -> (&'static [u8], &'static str) {
 /// Holders of objects of `kind`, from /proc, deduplicated per object and pid like
 /// bpftool's `add_ref`. Processes that vanish or cannot be read are skipped.
 pub fn obj_refs_from_proc(kind: ObjKind) -> Vec<ObjRef> {
+    obj_refs_from_pids(kind, &proc_pids())
+}
+
+fn obj_refs_from_pids(kind: ObjKind, pids: &[i32]) -> Vec<ObjRef> {
     let (link_name, id_key) = markers(kind);
     let mut refs: Vec<ObjRef> = Vec::new();
-    let Ok(proc_dir) = fs::read_dir("/proc") else {
-        return refs;
-    };
-    let mut pids: Vec<i32> = proc_dir
-        .filter_map(|e| {
-            let e = e.ok()?;
-            std::str::from_utf8(e.file_name().as_bytes())
-                .ok()?
-                .parse()
-                .ok()
-        })
-        .collect();
-    pids.sort_unstable();
     let self_pid = std::process::id() as i32;
-    for pid in pids {
+    for &pid in pids {
         let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
             continue;
         };

@@ -63,7 +63,7 @@ impl Kernel for RealKernel {
         out
     }
     fn obj_refs(&self, kind: ObjKind) -> Vec<ObjRef> {
-        pids::obj_refs_from_proc(kind)
+        pids::obj_refs(kind)
     }
     fn is_bpffs(&self, path: &Path) -> bool {
         fs::is_bpffs(path)
@@ -97,5 +97,8 @@ impl Kernel for RealKernel {
     }
     fn kernel_config(&self, name: &str) -> Option<String> {
         fs::config_value(&fs::kernel_config_text()?, name)
+    }
+    fn capable(&self, cap: u32) -> Option<bool> {
+        fs::effective_caps().map(|caps| caps & (1u64 << cap) != 0)
     }
 }

@@ -5,7 +5,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::super::common::{BStr, Holders, IdMultimap, RefsTable};
+use super::super::common::{sys_text, BStr, Holders, IdMultimap, ObjWalk, RefsTable};
 use super::super::Ctx;
 use crate::cli::{handles, Args};
 use crate::error::{Error, Result};
@@ -25,30 +25,13 @@ fn users_of(k: &dyn Kernel, kind: ObjKind, table: &mut IdMultimap<u32>) -> Resul
         ObjKind::Prog => "prog",
         _ => "map",
     };
-    let mut id = 0;
-    loop {
-        id = match k.next_id(kind, id) {
-            Ok(Some(n)) => n,
-            Ok(None) => return Ok(()),
-            Err(e) => {
-                let hint = if e.errno == libc::EINVAL {
-                    " -- kernel too old?"
-                } else {
-                    ""
-                };
-                return Err(Error::Msg(format!("can't get next {what}: {e}{hint}")));
-            }
-        };
-        let flags = if kind == ObjKind::Map {
-            BPF_F_RDONLY
-        } else {
-            0
-        };
-        let fd = match k.fd_by_id(kind, id, flags) {
-            Ok(fd) => fd,
-            Err(e) if e.errno == libc::ENOENT => continue,
-            Err(e) => return Err(Error::Msg(format!("can't get {what} by id ({id}): {e}"))),
-        };
+    let flags = if kind == ObjKind::Map {
+        BPF_F_RDONLY
+    } else {
+        0
+    };
+    for item in ObjWalk::new(k, kind, flags, what, what) {
+        let (id, fd) = item?;
         let btf_id = match kind {
             ObjKind::Prog => k.prog_info(fd.as_fd()).map(|i| i.btf_id),
             _ => k.map_info(fd.as_fd()).map(|i| i.btf_id),
@@ -58,6 +41,7 @@ fn users_of(k: &dyn Kernel, kind: ObjKind, table: &mut IdMultimap<u32>) -> Resul
             table.append(btf_id, id);
         }
     }
+    Ok(())
 }
 
 impl BtfUsers {
@@ -152,11 +136,12 @@ pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
     let mut one = None;
     if args.len() == 2 {
         let id = handles::parse_btf_id(args)?;
-        one = Some(
-            ctx.k
-                .fd_by_id(ObjKind::Btf, id, 0)
-                .map_err(|e| Error::Msg(format!("can't get BTF object by id ({id}): {e}")))?,
-        );
+        one = Some(ctx.k.fd_by_id(ObjKind::Btf, id, 0).map_err(|e| {
+            Error::Msg(format!(
+                "can't get BTF object by id ({id}): {}",
+                sys_text(ctx.k, &e)
+            ))
+        })?);
     }
     if !args.is_empty() {
         return Err(args.bad_arg());
@@ -167,29 +152,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
         return show_one(ctx, fd.as_fd(), &users, &refs);
     }
     ctx.out.begin_list()?;
-    let mut id = 0;
-    loop {
-        id = match ctx.k.next_id(ObjKind::Btf, id) {
-            Ok(Some(next)) => next,
-            Ok(None) => break,
-            Err(e) => {
-                let hint = if e.errno == libc::EINVAL {
-                    " -- kernel too old?"
-                } else {
-                    ""
-                };
-                return Err(Error::Msg(format!("can't get next BTF object: {e}{hint}")));
-            }
-        };
-        let fd = match ctx.k.fd_by_id(ObjKind::Btf, id, 0) {
-            Ok(fd) => fd,
-            Err(e) if e.errno == libc::ENOENT => continue,
-            Err(e) => {
-                return Err(Error::Msg(format!(
-                    "can't get BTF object by id ({id}): {e}"
-                )))
-            }
-        };
+    for item in ObjWalk::new(ctx.k, ObjKind::Btf, 0, "BTF object", "BTF object") {
+        let (_, fd) = item?;
         show_one(ctx, fd.as_fd(), &users, &refs)?;
     }
     ctx.out.end_list()?;

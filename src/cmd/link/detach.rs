@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 /// bpftool's `link detach` fails with exit status 1, not 255.
 fn status1(e: Error) -> Error {
     match e {
-        Error::Msg(msg) => Error::Status { msg, status: 1 },
+        Error::Msg(msg) | Error::Status { msg, .. } => Error::Status { msg, status: 1 },
         other => other,
     }
 }

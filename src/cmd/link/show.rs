@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::super::common::{self, BStr, Holders, IdMultimap, RefsTable};
+use super::super::common::{self, BStr, Holders, IdMultimap, ObjWalk, RefsTable};
 use super::super::prog::show::TypeName;
 use super::super::Ctx;
 use crate::cli::{handles, Args};
@@ -1010,25 +1010,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
         return Err(args.bad_arg());
     }
     ctx.out.begin_list()?;
-    let mut id = 0;
-    loop {
-        id = match ctx.k.next_id(ObjKind::Link, id) {
-            Ok(Some(next)) => next,
-            Ok(None) => break,
-            Err(e) => {
-                let hint = if e.errno == libc::EINVAL {
-                    " -- kernel too old?"
-                } else {
-                    ""
-                };
-                return Err(Error::Msg(format!("can't get next link: {e}{hint}")));
-            }
-        };
-        let fd = match ctx.k.fd_by_id(ObjKind::Link, id, 0) {
-            Ok(fd) => fd,
-            Err(e) if e.errno == libc::ENOENT => continue,
-            Err(e) => return Err(Error::Msg(format!("can't get link by id ({id}): {e}"))),
-        };
+    for item in ObjWalk::new(ctx.k, ObjKind::Link, 0, "link", "link") {
+        let (_, fd) = item?;
         show_one(ctx, fd.as_fd(), pinned.as_ref(), &refs)?;
     }
     ctx.out.end_list()?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::super::common::{self, BStr, Dev, Holders, IdMultimap, RefsTable};
+use super::super::common::{self, BStr, Dev, Holders, IdMultimap, ObjWalk, RefsTable};
 use super::super::prog::show::TypeName;
 use super::super::Ctx;
 use crate::cli::{handles, Args};
@@ -205,25 +205,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
         return Err(args.bad_arg());
     }
     ctx.out.begin_list()?;
-    let mut id = 0;
-    loop {
-        id = match ctx.k.next_id(ObjKind::Map, id) {
-            Ok(Some(next)) => next,
-            Ok(None) => break,
-            Err(e) => {
-                let hint = if e.errno == libc::EINVAL {
-                    " -- kernel too old?"
-                } else {
-                    ""
-                };
-                return Err(Error::Msg(format!("can't get next map: {e}{hint}")));
-            }
-        };
-        let fd = match ctx.k.fd_by_id(ObjKind::Map, id, BPF_F_RDONLY) {
-            Ok(fd) => fd,
-            Err(e) if e.errno == libc::ENOENT => continue,
-            Err(e) => return Err(Error::Msg(format!("can't get map by id ({id}): {e}"))),
-        };
+    for item in ObjWalk::new(ctx.k, ObjKind::Map, BPF_F_RDONLY, "map", "map") {
+        let (_, fd) = item?;
         show_one(ctx, fd.as_fd(), &tables)?;
     }
     ctx.out.end_list()?;

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
 
-use super::super::common::{self, BStr, Dev};
+use super::super::common::{self, BStr, BtfCache, Dev};
 use super::super::Ctx;
 use super::show::{Tag, TypeName};
 use crate::cli::{self, handles, Args};
@@ -94,6 +94,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
     }
     let many = fds.len() > 1;
     let json = ctx.out.is_json();
+    let mut btfs = BtfCache::default();
     if json && many {
         ctx.out.json_writer().start_array()?;
     }
@@ -103,7 +104,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
             .prog_dump(fd.as_fd(), mode)
             .map_err(|e| Error::Msg(format!("can't get prog info: {e}")))?;
         if many {
-            let header = Header::of(ctx.k, &dump);
+            let header = Header::of(ctx.k, &dump, &mut btfs);
             if json {
                 let jw = ctx.out.json_writer();
                 jw.start_object()?;
@@ -113,7 +114,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
                 header.plain(ctx.out.plain_writer())?;
             }
         }
-        let res = prog_dump(ctx, &dump, mode, &opts);
+        let res = prog_dump(ctx, &dump, mode, &opts, &mut btfs);
         if json && many {
             if res.is_ok() {
                 ctx.out.json_writer().end_object()?;
@@ -145,12 +146,12 @@ struct Header {
 }
 
 impl Header {
-    fn of(k: &dyn Kernel, dump: &ProgDump) -> Header {
+    fn of(k: &dyn Kernel, dump: &ProgDump, btfs: &mut BtfCache) -> Header {
         let info = &dump.info;
         Header {
             id: info.id,
             prog_type: TypeName::of(info.prog_type, names::prog_type_str),
-            name: (!info.name.is_empty()).then(|| BStr(common::prog_full_name(k, info))),
+            name: (!info.name.is_empty()).then(|| BStr(common::prog_full_name(k, info, btfs))),
             tag: Tag(info.tag),
             gpl_compatible: info.gpl_compatible,
             run_time_ns: (info.run_time_ns != 0).then_some(info.run_time_ns),
@@ -220,7 +221,13 @@ impl Plain for Header {
 }
 
 /// bpftool's `prog_dump`: one program.
-fn prog_dump(ctx: &mut Ctx<'_>, dump: &ProgDump, mode: ProgImage, opts: &Options) -> Result<()> {
+fn prog_dump(
+    ctx: &mut Ctx<'_>,
+    dump: &ProgDump,
+    mode: ProgImage,
+    opts: &Options,
+    btfs: &mut BtfCache,
+) -> Result<()> {
     let info = &dump.info;
     let image = match mode {
         ProgImage::Jited => match &dump.image {
@@ -241,7 +248,7 @@ fn prog_dump(ctx: &mut Ctx<'_>, dump: &ProgDump, mode: ProgImage, opts: &Options
     };
     let btf = if info.btf_id != 0 {
         Some(
-            common::load_kernel_btf(ctx.k, info.btf_id)
+            btfs.get(ctx.k, info.btf_id)
                 .ok_or_else(|| Error::Msg("failed to get btf".into()))?,
         )
     } else {
@@ -294,7 +301,7 @@ fn prog_dump(ctx: &mut Ctx<'_>, dump: &ProgDump, mode: ProgImage, opts: &Options
             );
             let dd = DumpData {
                 cbs: &cbs,
-                btf: btf.as_ref(),
+                btf: btf.as_deref(),
                 func_info,
                 linfo: linfo.as_ref(),
             };
@@ -345,7 +352,7 @@ fn prog_dump(ctx: &mut Ctx<'_>, dump: &ProgDump, mode: ProgImage, opts: &Options
                 image,
                 func_lens: lens,
                 ksyms,
-                btf: btf.as_ref(),
+                btf: btf.as_deref(),
                 func_info,
                 linfo: linfo.as_ref(),
                 opcodes: opts.opcodes,

@@ -35,7 +35,6 @@ pub struct MetadataCache {
     /// Map id -> (BTF id, datasec type id, value of key 0), or `None` if the map does
     /// not hold metadata.
     maps: HashMap<u32, Option<MetadataMap>>,
-    btfs: HashMap<u32, Option<Arc<Btf>>>,
 }
 
 /// bpftool's `find_metadata`: the first map of the program that is a one-entry
@@ -71,16 +70,17 @@ fn find(k: &dyn Kernel, map_ids: &[u32], cache: &mut MetadataCache) -> Option<Me
 }
 
 /// The metadata of a program using maps `map_ids`, if it has any.
-pub fn collect(k: &dyn Kernel, map_ids: &[u32], cache: &mut MetadataCache) -> Option<Metadata> {
+pub fn collect(
+    k: &dyn Kernel,
+    map_ids: &[u32],
+    cache: &mut MetadataCache,
+    btfs: &mut common::BtfCache,
+) -> Option<Metadata> {
     if map_ids.is_empty() {
         return None;
     }
     let (btf_id, sec_id, value) = find(k, map_ids, cache)?;
-    let btf = cache
-        .btfs
-        .entry(btf_id)
-        .or_insert_with(|| common::load_kernel_btf(k, btf_id).map(Arc::new))
-        .clone()?;
+    let btf = btfs.get(k, btf_id)?;
     let sec = btf.type_by_id(sec_id)?;
     if sec.kind() != Kind::Datasec {
         return None;

@@ -123,7 +123,6 @@ fn atoll(s: &str) -> i64 {
 pub struct ShowTables {
     pinned: Option<IdMultimap<PathBuf>>,
     refs: RefsTable,
-    meta: MetadataCache,
 }
 
 impl ShowTables {
@@ -132,9 +131,16 @@ impl ShowTables {
         ShowTables {
             pinned: show_pinned.then(|| common::pinned_table(k, ObjKind::Prog)),
             refs: RefsTable::build(k, ObjKind::Prog),
-            meta: MetadataCache::default(),
         }
     }
+}
+
+/// What one thread of a listing remembers between programs: BTF objects and
+/// metadata maps are shared by the programs of one object.
+#[derive(Default)]
+pub struct Caches {
+    meta: MetadataCache,
+    btfs: common::BtfCache,
 }
 
 impl ProgShow {
@@ -143,7 +149,8 @@ impl ProgShow {
         k: &dyn Kernel,
         fd: BorrowedFd<'_>,
         info: &ProgInfo,
-        tables: &mut ShowTables,
+        tables: &ShowTables,
+        caches: &mut Caches,
     ) -> ProgShow {
         let fdinfo = k.fdinfo(fd).unwrap_or_default();
         let memlock_text = fdinfo.get("memlock").map(str::to_owned);
@@ -161,7 +168,8 @@ impl ProgShow {
         ProgShow {
             id: info.id,
             prog_type: TypeName::of(info.prog_type, names::prog_type_str),
-            name: (!info.name.is_empty()).then(|| BStr(common::prog_full_name(k, info))),
+            name: (!info.name.is_empty())
+                .then(|| BStr(common::prog_full_name(k, info, &mut caches.btfs))),
             tag: Tag(info.tag),
             gpl_compatible: info.gpl_compatible,
             run_time_ns: (info.run_time_ns != 0).then_some(info.run_time_ns),
@@ -179,7 +187,7 @@ impl ProgShow {
             btf_id: (info.btf_id != 0).then_some(info.btf_id),
             pinned,
             holders: Holders::of(&tables.refs, info.id, None),
-            metadata: metadata::collect(k, &info.map_ids, &mut tables.meta),
+            metadata: metadata::collect(k, &info.map_ids, &mut caches.meta, &mut caches.btfs),
             loaded_at_text,
             memlock_text,
         }
@@ -243,19 +251,22 @@ impl Plain for ProgShow {
     }
 }
 
-fn show_one(ctx: &mut Ctx<'_>, fd: BorrowedFd<'_>, tables: &mut ShowTables) -> Result<()> {
-    let info = ctx
-        .k
+fn describe(
+    k: &dyn Kernel,
+    fd: BorrowedFd<'_>,
+    tables: &ShowTables,
+    caches: &mut Caches,
+) -> Result<ProgShow> {
+    let info = k
         .prog_info(fd)
         .map_err(|e| Error::Msg(format!("can't get prog info: {e}")))?;
-    let item = ProgShow::collect(ctx.k, fd, &info, tables);
-    ctx.out.emit(&item)?;
-    Ok(())
+    Ok(ProgShow::collect(k, fd, &info, tables, caches))
 }
 
 /// `prog show [PROG]`.
 pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
-    let mut tables = ShowTables::build(ctx.k, ctx.opts.bpffs);
+    let tables = ShowTables::build(ctx.k, ctx.opts.bpffs);
+    let mut caches = Caches::default();
     if args.len() == 2 {
         let handle = handles::parse_prog(args)?;
         let fds = common::prog_fds_nonempty(ctx, &handle)?;
@@ -264,7 +275,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
             ctx.out.begin_list()?;
         }
         for fd in &fds {
-            show_one(ctx, fd.as_fd(), &mut tables)?;
+            let item = describe(ctx.k, fd.as_fd(), &tables, &mut caches)?;
+            ctx.out.emit(&item)?;
         }
         if many {
             ctx.out.end_list()?;
@@ -274,28 +286,24 @@ pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
     if !args.is_empty() {
         return Err(args.bad_arg());
     }
+    let k = ctx.k;
+    let (ids, walk_error) = common::all_ids(k, ObjKind::Prog, "program");
+    let items = common::par_collect(
+        &ids,
+        Caches::default,
+        |caches, id| match common::open_listed(k, ObjKind::Prog, id, 0, "prog")? {
+            Some(fd) => describe(k, fd.as_fd(), &tables, caches).map(Some),
+            None => Ok(None),
+        },
+    );
     ctx.out.begin_list()?;
-    let mut id = 0;
-    loop {
-        id = match ctx.k.next_id(ObjKind::Prog, id) {
-            Ok(Some(next)) => next,
-            Ok(None) => break,
-            Err(e) => {
-                let hint = if e.errno == libc::EINVAL {
-                    " -- kernel too old?"
-                } else {
-                    ""
-                };
-                return Err(Error::Msg(format!("can't get next program: {e}{hint}")));
-            }
-        };
-        let fd = match ctx.k.fd_by_id(ObjKind::Prog, id, 0) {
-            Ok(fd) => fd,
-            // Unloaded since GET_NEXT_ID returned it.
-            Err(e) if e.errno == libc::ENOENT => continue,
-            Err(e) => return Err(Error::Msg(format!("can't get prog by id ({id}): {e}"))),
-        };
-        show_one(ctx, fd.as_fd(), &mut tables)?;
+    for item in items {
+        if let Some(item) = item? {
+            ctx.out.emit(&item)?;
+        }
+    }
+    if let Some(e) = walk_error {
+        return Err(e);
     }
     ctx.out.end_list()?;
     Ok(())
