@@ -13,6 +13,11 @@
 //!
 //! Both visit processes in pid order and each process's descriptors in fd order,
 //! which is the order of the kernel's task_file iterator.
+//!
+//! One thing only the iterator can see: the BPF cookie of a perf_event link, which the
+//! kernel reports in the link's info only from 6.9. Links are therefore always listed
+//! through the iterator on older kernels, falling back to /proc (cookies then taken
+//! from the link info, i.e. 0) only when it does not load.
 //! `BPFTOOL_RS_PIDS=iter|proc` forces one way (tests compare them).
 
 use std::fs;
@@ -24,9 +29,23 @@ use super::{pid_iter, ObjKind, ObjRef};
 const ITER_ABOVE_PROCESSES: usize = 400;
 
 /// Whether to use the iterator: `BPFTOOL_RS_PIDS=proc` forbids it, otherwise it is
-/// used on hosts with many processes.
-fn use_iterator(processes: usize) -> bool {
-    std::env::var("BPFTOOL_RS_PIDS").as_deref() != Ok("proc") && processes > ITER_ABOVE_PROCESSES
+/// used on hosts with many processes, and for links on kernels before 6.9.
+fn use_iterator(kind: ObjKind, processes: usize) -> bool {
+    std::env::var("BPFTOOL_RS_PIDS").as_deref() != Ok("proc")
+        && (processes > ITER_ABOVE_PROCESSES
+            || (kind == ObjKind::Link && !link_info_has_perf_cookies()))
+}
+
+/// Whether `bpf_link_info` carries perf_event cookies: Linux 6.9 and later.
+fn link_info_has_perf_cookies() -> bool {
+    let Ok(release) = fs::read_to_string("/proc/sys/kernel/osrelease") else {
+        return true;
+    };
+    let mut nums = release
+        .split(['.', '-', '+'])
+        .map(|p| p.trim().parse::<u32>().unwrap_or(0));
+    let version = (nums.next().unwrap_or(0), nums.next().unwrap_or(0));
+    version >= (6, 9)
 }
 
 /// The holders of objects of `kind`, by whichever method suits this host.
@@ -37,7 +56,7 @@ pub fn obj_refs(kind: ObjKind) -> Vec<ObjRef> {
         return obj_refs_from_iter(kind).unwrap_or_default();
     }
     let pids = proc_pids();
-    if use_iterator(pids.len()) {
+    if use_iterator(kind, pids.len()) {
         if let Ok(refs) = obj_refs_from_iter(kind) {
             return refs;
         }

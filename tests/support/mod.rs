@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod kernel;
+
 use std::ffi::OsStr;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
