@@ -13,6 +13,7 @@
 //! derives from them ([`Object::map_ident`]) may then not match the data section's own
 //! identifier (a long `.data.custom_name` section gets an empty struct).
 
+pub mod c;
 pub mod decl;
 mod elf;
 mod error;

@@ -1,5 +1,7 @@
 //! `bpftool gen ...`.
 
+mod skeleton;
+
 use std::ffi::OsString;
 
 use super::{dispatch, not_yet, object_help, Ctx, Handler};
@@ -9,8 +11,8 @@ use crate::error::Result;
 /// bpftool's `gen` command table, in its order.
 const COMMANDS: &[(&str, Handler)] = &[
     ("object", |_, _| Err(not_yet("gen object"))),
-    ("skeleton", |_, _| Err(not_yet("gen skeleton"))),
-    ("subskeleton", |_, _| Err(not_yet("gen subskeleton"))),
+    ("skeleton", skeleton::skeleton),
+    ("subskeleton", skeleton::subskeleton),
     ("min_core_btf", |_, _| Err(not_yet("gen min_core_btf"))),
     ("help", object_help),
 ];
