@@ -18,6 +18,7 @@ pub mod decl;
 mod elf;
 mod error;
 mod fixup;
+pub mod link;
 mod open;
 mod relo;
 pub mod secdef;

@@ -1,5 +1,6 @@
 //! `bpftool gen ...`.
 
+mod object;
 mod skeleton;
 
 use std::ffi::OsString;
@@ -10,7 +11,7 @@ use crate::error::Result;
 
 /// bpftool's `gen` command table, in its order.
 const COMMANDS: &[(&str, Handler)] = &[
-    ("object", |_, _| Err(not_yet("gen object"))),
+    ("object", object::run),
     ("skeleton", skeleton::skeleton),
     ("subskeleton", skeleton::subskeleton),
     ("min_core_btf", |_, _| Err(not_yet("gen min_core_btf"))),

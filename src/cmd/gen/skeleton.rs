@@ -7,7 +7,7 @@ use std::path::Path;
 use super::super::Ctx;
 use crate::cli::{is_prefix, show, Args};
 use crate::error::{Error, Result};
-use crate::skeleton::{c, sanitize_identifier, Object};
+use crate::skeleton::{c, sanitize_identifier, MapKind, Object, MAP_TYPE_ARENA};
 
 /// bpftool's `MAX_OBJ_NAME_LEN`: names are cut to 63 bytes.
 const MAX_OBJ_NAME_LEN: usize = 64;
@@ -19,7 +19,7 @@ struct Request {
 }
 
 /// bpftool's `REQ_ARGS(n)` followed by `usage()`: the message, then the help.
-fn require_or_usage(ctx: &mut Ctx<'_>, args: &Args, n: usize) -> Result<()> {
+pub(super) fn require_or_usage(ctx: &mut Ctx<'_>, args: &Args, n: usize) -> Result<()> {
     if let Err(Error::Msg(m)) = args.require(n) {
         ctx.out.error(&m)?;
         return Err(args.usage());
@@ -120,6 +120,27 @@ pub fn skeleton(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
 /// The loader program libbpf generates for the object, with the maps' initial values as
 /// libbpf holds them after its recorded load.
 fn loader_blob(obj: &Object<'_>, data: &[u8], name: &str, log_level: u32) -> Result<c::LoaderBlob> {
+    // libbpf's loader generator dereferences the (never loaded) vmlinux BTF for struct_ops
+    // maps and crashes; bpftool dies with SIGSEGV there.
+    if let Some(m) = obj
+        .maps
+        .iter()
+        .find(|m| m.kind == MapKind::StructOps && m.autocreate)
+    {
+        return Err(Error::Msg(format!(
+            "light skeletons do not support struct_ops maps (map '{}')",
+            m.name
+        )));
+    }
+    // With __arena globals libbpf's loader generator copies them into a mapping of a map
+    // that does not exist (bpftool dies with SIGBUS); without, bpftool writes a header that
+    // uses an undeclared `skel->arena` and does not compile.
+    if let Some(m) = obj.maps.iter().find(|m| m.map_type == MAP_TYPE_ARENA) {
+        return Err(Error::Msg(format!(
+            "light skeletons do not support arena maps (map '{}')",
+            m.name
+        )));
+    }
     let gen = crate::sys::libbpf::gen_loader(data, name, log_level)
         .map_err(|e| Error::Msg(e.to_string()))?;
     // libbpf and the model must agree on the maps, or the header would index the loader's
