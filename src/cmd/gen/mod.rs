@@ -1,11 +1,12 @@
 //! `bpftool gen ...`.
 
+mod min_core_btf;
 mod object;
 mod skeleton;
 
 use std::ffi::OsString;
 
-use super::{dispatch, not_yet, object_help, Ctx, Handler};
+use super::{dispatch, object_help, Ctx, Handler};
 use crate::cli::help;
 use crate::error::Result;
 
@@ -14,7 +15,7 @@ const COMMANDS: &[(&str, Handler)] = &[
     ("object", object::run),
     ("skeleton", skeleton::skeleton),
     ("subskeleton", skeleton::subskeleton),
-    ("min_core_btf", |_, _| Err(not_yet("gen min_core_btf"))),
+    ("min_core_btf", min_core_btf::run),
     ("help", object_help),
 ];
 

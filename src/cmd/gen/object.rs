@@ -13,26 +13,26 @@ use crate::skeleton::link;
 
 /// A file next to the output that becomes the output only when complete; removed on drop
 /// otherwise, so a failed link leaves nothing behind.
-struct TempOutput {
+pub(super) struct TempOutput {
     path: PathBuf,
-    file: std::fs::File,
+    pub(super) file: std::fs::File,
     keep: bool,
 }
 
 impl TempOutput {
-    fn create(out: &Path) -> std::io::Result<TempOutput> {
+    /// A new empty file next to `out`, created with `mode` (less the umask).
+    pub(super) fn create(out: &Path, mode: u32) -> std::io::Result<TempOutput> {
         let dir = out.parent().filter(|d| !d.as_os_str().is_empty());
         let base = out.file_name().unwrap_or_default().to_string_lossy();
         let mut last = None;
         for i in 0..100u32 {
             let name = format!(".{base}.bpftool-rs-{}-{i}", std::process::id());
             let path = dir.map_or_else(|| PathBuf::from(&name), |d| d.join(&name));
-            // The linker opens its output with mode 0644; so do we.
             match std::fs::OpenOptions::new()
                 .read(true)
                 .write(true)
                 .create_new(true)
-                .mode(0o644)
+                .mode(mode)
                 .open(&path)
             {
                 Ok(file) => {
@@ -50,7 +50,7 @@ impl TempOutput {
     }
 
     /// Moves the finished file over `out` (atomically, on the same file system).
-    fn persist(mut self, out: &Path) -> std::io::Result<()> {
+    pub(super) fn persist(mut self, out: &Path) -> std::io::Result<()> {
         std::fs::rename(&self.path, out)?;
         self.keep = true;
         Ok(())
@@ -72,7 +72,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
     let inputs: Vec<PathBuf> = args.rest().iter().map(PathBuf::from).collect();
     let out = PathBuf::from(out);
     let errno = |e: &std::io::Error| e.raw_os_error().unwrap_or(libc::EIO);
-    let mut tmp = TempOutput::create(&out).map_err(|e| {
+    // The linker opens its output with mode 0644; so do we.
+    let mut tmp = TempOutput::create(&out, 0o644).map_err(|e| {
         Error::Msg(format!(
             "failed to create BPF linker instance: cannot create a file next to '{}': {}",
             show(out.as_os_str()),
