@@ -430,7 +430,10 @@ impl<'b> DeclWriter<'b> {
     }
 
     /// libbpf's `btf_dump_emit_bit_padding`.
-    #[expect(clippy::too_many_arguments, reason = "libbpf's signature: offsets, alignment, state, level")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "libbpf's signature: offsets, alignment, state, level"
+    )]
     fn bit_padding(
         &self,
         out: &mut Vec<u8>,

@@ -36,14 +36,14 @@ struct Sec {
     nobits: bool,
 }
 
-fn roundup(x: u64, a: u64) -> u64 {
+fn roundup(x: u64, a: u64) -> Option<u64> {
     let a = a.max(1);
-    x.div_ceil(a) * a
+    x.div_ceil(a).checked_mul(a)
 }
 
 /// libelf's layout of sections of these sizes: each section's offset and where the section
-/// header table goes.
-fn layout(secs: &[Sec]) -> (Vec<u64>, u64) {
+/// header table goes (`None` if it does not fit in 64 bits).
+fn layout(secs: &[Sec]) -> Option<(Vec<u64>, u64)> {
     let mut cur = EHDR_SIZE as u64;
     let mut offs = Vec::with_capacity(secs.len());
     for (i, s) in secs.iter().enumerate() {
@@ -51,12 +51,16 @@ fn layout(secs: &[Sec]) -> (Vec<u64>, u64) {
             offs.push(0);
             continue;
         }
-        let off = roundup(cur, s.align);
+        let off = roundup(cur, s.align)?;
         offs.push(off);
         // A NOBITS section takes no bytes, but its alignment still moves the cursor.
-        cur = if s.nobits { off } else { off + s.size };
+        cur = if s.nobits {
+            off
+        } else {
+            off.checked_add(s.size)?
+        };
     }
-    (offs, roundup(cur, 8))
+    Some((offs, roundup(cur, 8)?))
 }
 
 /// Rewrites a linked object's `.BTF` header from 24 to 32 bytes, moving the sections after
@@ -97,7 +101,7 @@ pub fn upgrade_btf_header(elf: &[u8]) -> Result<Vec<u8>, LinkError> {
         return Ok(elf.to_vec());
     };
     // Only rewrite what we know to be libelf's layout.
-    let (offs, table_off) = layout(&secs);
+    let (offs, table_off) = layout(&secs).ok_or(LinkError("section sizes"))?;
     let laid_out = secs.iter().zip(&offs).skip(1).all(|(s, &o)| s.offset == o);
     if !laid_out || table_off != shoff {
         return Err(LinkError("sections are not where libelf puts them"));
@@ -133,10 +137,19 @@ pub fn upgrade_btf_header(elf: &[u8]) -> Result<Vec<u8>, LinkError> {
     new_btf.extend_from_slice(&[0u8; 8]);
     new_btf.extend_from_slice(&btf_data[OLD_HDR_LEN as usize..]);
 
-    secs[btf_idx].size += 8;
-    let (new_offs, new_table_off) = layout(&secs);
+    secs[btf_idx].size = secs[btf_idx]
+        .size
+        .checked_add(8)
+        .ok_or(LinkError(".BTF size"))?;
+    let (new_offs, new_table_off) = layout(&secs).ok_or(LinkError("section sizes"))?;
     let table_len = shnum * SHDR_SIZE;
-    let total = usize::try_from(new_table_off).map_err(|_| LinkError("size"))? + table_len;
+    let total = usize::try_from(new_table_off)
+        .ok()
+        .and_then(|t| t.checked_add(table_len))
+        // Moving sections by 8 bytes can only add alignment padding; anything much larger
+        // is not a layout the linker made.
+        .filter(|&t| t <= elf.len().saturating_add(8 + 64 * shnum))
+        .ok_or(LinkError("size"))?;
     let mut out = vec![0u8; total];
     out[..EHDR_SIZE].copy_from_slice(&elf[..EHDR_SIZE]);
     let put64 = |buf: &mut [u8], off: usize, v: u64| {
