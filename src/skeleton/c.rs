@@ -12,7 +12,10 @@ use crate::btf::{Kind, LINKAGE_STATIC};
 
 use super::decl::{DeclError, DeclWriter};
 use super::open::{align_of, skip_mods};
-use super::{sanitize_identifier, Map, Object, F_MMAPABLE, F_RDONLY_PROG, MAP_TYPE_STRUCT_OPS};
+use super::{
+    sanitize_identifier, Map, Object, F_MMAPABLE, F_RDONLY_PROG, MAP_TYPE_ARENA,
+    MAP_TYPE_STRUCT_OPS,
+};
 
 /// `BPF_PROG_TYPE_RAW_TRACEPOINT`.
 const PROG_TYPE_RAW_TRACEPOINT: u32 = 17;
@@ -746,7 +749,7 @@ pub fn light_skeleton(
          \tskel->ctx.sz = (char *)&skel->links - (char *)skel;\n"
     );
     for (i, m) in obj.maps.iter().enumerate() {
-        let Some(ident) = obj.mmaped_ident(m) else {
+        let Some(ident) = loaded_mmaped_ident(obj, i, blob) else {
             continue;
         };
         o.push_str("\t{\n\t\tstatic const char data[] __attribute__((__aligned__(8))) = \"\\\n");
@@ -796,8 +799,8 @@ pub fn light_skeleton(
          \tif (err < 0)\n\
          \t\treturn err;\n",
     );
-    for m in &obj.maps {
-        let Some(ident) = obj.mmaped_ident(m) else {
+    for (i, m) in obj.maps.iter().enumerate() {
+        let Some(ident) = loaded_mmaped_ident(obj, i, blob) else {
             continue;
         };
         let prot = if m.map_flags & F_RDONLY_PROG != 0 {
@@ -838,6 +841,20 @@ pub fn light_skeleton(
     asserts(&mut o, obj, n);
     let _ = write!(o, "\n#endif /* {guard} */\n");
     Ok(o)
+}
+
+/// bpftool's `is_mmapable_map` after libbpf's (recorded) load: an arena map then has an
+/// initial value (of size 0) even without `__arena` globals, so light skeletons map it.
+fn loaded_mmaped_ident(obj: &Object<'_>, i: usize, blob: &LoaderBlob) -> Option<String> {
+    let m = obj.maps.get(i)?;
+    if m.map_type == MAP_TYPE_ARENA {
+        return blob
+            .initial_values
+            .get(i)
+            .and_then(Option::as_ref)
+            .map(|_| "arena".to_owned());
+    }
+    obj.mmaped_ident(m)
 }
 
 /// bpftool's `codegen_attach_detach` for light skeletons.

@@ -132,12 +132,15 @@ fn loader_blob(obj: &Object<'_>, data: &[u8], name: &str, log_level: u32) -> Res
             m.name
         )));
     }
-    // With __arena globals libbpf's loader generator copies them into a mapping of a map
-    // that does not exist (bpftool dies with SIGBUS); without, bpftool writes a header that
-    // uses an undeclared `skel->arena` and does not compile.
-    if let Some(m) = obj.maps.iter().find(|m| m.map_type == MAP_TYPE_ARENA) {
+    // With __arena globals, libbpf's loader generator copies them into a mapping of a map
+    // that does not exist yet: bpftool dies with SIGBUS.
+    if let Some(m) = obj
+        .maps
+        .iter()
+        .find(|m| m.map_type == MAP_TYPE_ARENA && m.initial_value.is_some())
+    {
         return Err(Error::Msg(format!(
-            "light skeletons do not support arena maps (map '{}')",
+            "light skeletons do not support __arena global variables (map '{}')",
             m.name
         )));
     }
