@@ -78,7 +78,10 @@ fn print_hex(out: &mut String, data: &[u8]) {
         if b == 0 {
             out.push_str("\\0");
         } else {
-            let _ = write!(out, "\\x{b:02x}");
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\x");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
         }
     }
 }

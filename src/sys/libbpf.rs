@@ -97,6 +97,18 @@ pub struct GenLoader {
     pub maps: Vec<(String, Option<Vec<u8>>)>,
 }
 
+/// A program whose type libbpf does not know from its section name (a section newer than
+/// the libbpf linked in) but the caller does: it is set before the load is recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgType {
+    /// The program's name.
+    pub name: String,
+    /// `BPF_PROG_TYPE_*`.
+    pub prog_type: u32,
+    /// `BPF_F_*` load flags to add (`BPF_F_SLEEPABLE`).
+    pub flags: u32,
+}
+
 /// An open `bpf_object`, closed on drop.
 struct BpfObject(*mut sys::bpf_object);
 
@@ -109,8 +121,14 @@ impl Drop for BpfObject {
 
 /// Opens `elf` as `bpf_object__open_mem` with `object_name = name`, records its load as a
 /// loader program (no kernel objects are created) and returns the program and data.
-/// `kernel_log_level` is bpftool's `-d` (1 + 2 + 4) or 0.
-pub fn gen_loader(elf: &[u8], name: &str, kernel_log_level: u32) -> Result<GenLoader, LibbpfError> {
+/// `kernel_log_level` is bpftool's `-d` (1 + 2 + 4) or 0; `prog_types` are set on programs
+/// libbpf leaves without a type.
+pub fn gen_loader(
+    elf: &[u8],
+    name: &str,
+    kernel_log_level: u32,
+    prog_types: &[ProgType],
+) -> Result<GenLoader, LibbpfError> {
     let cap = Capture::start();
     let err = |what: &str, errno: i32, cap: &Capture| LibbpfError {
         what: what.to_owned(),
@@ -142,6 +160,26 @@ pub fn gen_loader(elf: &[u8], name: &str, kernel_log_level: u32) -> Result<GenLo
     let rc = unsafe { sys::bpf_object__gen_loader(obj.0, &mut gopts) };
     if rc != 0 {
         return Err(err("failed to set up the loader generator", -rc, &cap));
+    }
+    let mut prog: *mut sys::bpf_program = std::ptr::null_mut();
+    loop {
+        // SAFETY: obj is open; prog is null or a program of obj.
+        prog = unsafe { sys::bpf_object__next_program(obj.0, prog) };
+        if prog.is_null() {
+            break;
+        }
+        // SAFETY: prog belongs to obj; its name is a NUL-terminated string owned by libbpf.
+        let pname = unsafe { CStr::from_ptr(sys::bpf_program__name(prog)) }.to_string_lossy();
+        // SAFETY: prog belongs to obj.
+        let unknown = unsafe { sys::bpf_program__type(prog) } == 0;
+        if let Some(t) = prog_types.iter().find(|t| unknown && t.name == pname) {
+            // SAFETY: prog belongs to obj, which is not loaded yet.
+            unsafe {
+                sys::bpf_program__set_type(prog, t.prog_type);
+                let flags = sys::bpf_program__flags(prog);
+                sys::bpf_program__set_flags(prog, flags | t.flags);
+            }
+        }
     }
     // SAFETY: obj is open and set up for loader generation: libbpf records, no syscalls
     // create objects.

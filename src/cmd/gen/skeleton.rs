@@ -144,7 +144,7 @@ fn loader_blob(obj: &Object<'_>, data: &[u8], name: &str, log_level: u32) -> Res
             m.name
         )));
     }
-    let gen = crate::sys::libbpf::gen_loader(data, name, log_level)
+    let gen = crate::sys::libbpf::gen_loader(data, name, log_level, &newer_prog_types(obj))
         .map_err(|e| Error::Msg(e.to_string()))?;
     // libbpf and the model must agree on the maps, or the header would index the loader's
     // map table wrongly.
@@ -160,6 +160,27 @@ fn loader_blob(obj: &Object<'_>, data: &[u8], name: &str, log_level: u32) -> Res
         insns: gen.insns,
         initial_values: gen.maps.into_iter().map(|m| m.1).collect(),
     })
+}
+
+/// Sleepable tracepoint sections (`tp.s/...`) are newer than the libbpf linked in, which
+/// would leave such programs without a type; their type and flag are all that these
+/// section names add, so they are set here as the newest libbpf sets them. (Newer
+/// sections that resolve BTF attach targets are left to libbpf.)
+fn newer_prog_types(obj: &Object<'_>) -> Vec<crate::sys::libbpf::ProgType> {
+    const SLEEPABLE_TP: [&str; 4] = ["tracepoint.s+", "tp.s+", "raw_tracepoint.s+", "raw_tp.s+"];
+    obj.programs
+        .iter()
+        .filter_map(|p| {
+            let def = crate::skeleton::secdef::find(p.section.as_bytes())?;
+            SLEEPABLE_TP
+                .contains(&def.pattern)
+                .then(|| crate::sys::libbpf::ProgType {
+                    name: p.name.clone(),
+                    prog_type: def.prog_type,
+                    flags: libbpf_sys::BPF_F_SLEEPABLE,
+                })
+        })
+        .collect()
 }
 
 /// `gen subskeleton`.

@@ -16,7 +16,7 @@ for o in "$OBJ"/*.bpf.o; do
 	# An empty subskeleton is bpftool giving up silently (arena maps).
 	[ -s "$n.subskel.h" ] || rm -f "$n.subskel.h"
 	case $n in
-	minimal.* | nothing.* | core.* | nobtf.* | arena.clang14)
+	minimal.* | nothing.* | core.* | nobtf.* | arena.clang14 | sleepable.*)
 		"$B" -L gen skeleton "$o" > "$n.lskel.h" ;;
 	esac
 done
