@@ -17,8 +17,9 @@ die() { say "error: $*"; exit 1; }
 
 # Build needs: a C toolchain and libelf/zlib (libbpf is vendored and linked statically).
 BUILD_PKGS="gcc libc6-dev make pkg-config libelf-dev zlib1g-dev ca-certificates"
-# Tests also compile BPF programs (clang 19: enum64, signed enums, -mcpu=v4).
-TEST_PKGS="clang-19"
+# Tests also compile BPF programs (clang 19: enum64, signed enums, -mcpu=v4; clang 14: the
+# ISA v1 build of the prog dump fixtures, as older toolchains emit it).
+TEST_PKGS="clang-19 clang-14"
 MSRV=1.85
 
 apt_updated=0

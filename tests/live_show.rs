@@ -991,3 +991,80 @@ fn pin_mounts_bpffs_unless_nomount() {
     );
     let _ = std::fs::remove_file(target);
 }
+
+#[test]
+fn struct_ops_and_sockmap_links() {
+    let _lock = kernel_lock();
+    let path = compile("more_links");
+    let mut obj = ObjectBuilder::default()
+        .open_file(&path)
+        .expect("open fixture")
+        .load()
+        .expect("load fixture");
+    let mut ca = obj
+        .maps_mut()
+        .find(|m| m.name() == OsStr::new("rs_ca"))
+        .expect("struct_ops map");
+    let ca_link = ca
+        .attach_struct_ops()
+        .expect("register the congestion control");
+    let ca_map = obj_id(ca.as_fd());
+    let socks = obj
+        .maps()
+        .find(|m| m.name() == OsStr::new("socks"))
+        .expect("sockmap");
+    let verdict = obj
+        .progs()
+        .find(|p| p.name() == OsStr::new("skb_verdict"))
+        .expect("verdict prog");
+    const BPF_SK_SKB_VERDICT: u32 = 38;
+    // SAFETY: thin FFI: bpf_link_create reads two descriptors and a NULL options
+    // pointer, and returns a new descriptor or a negative errno.
+    let fd = unsafe {
+        libbpf_sys::bpf_link_create(
+            verdict.as_fd().as_raw_fd(),
+            socks.as_fd().as_raw_fd(),
+            BPF_SK_SKB_VERDICT,
+            std::ptr::null(),
+        )
+    };
+    assert!(fd >= 0, "sockmap link: {fd}");
+    // SAFETY: a new descriptor owned by nobody else.
+    let sock_link = unsafe { OwnedFd::from_raw_fd(fd) };
+    let pids = pids_line(None);
+
+    let ca_id = obj_id(ca_link.as_fd());
+    let out = run(&["link", "show", "id", &ca_id.to_string()]);
+    assert_eq!(
+        out.stdout,
+        format!("{ca_id}: struct_ops  map {ca_map}  {pids}\n")
+    );
+    let j = parse_json(&run(&["-j", "link", "show", "id", &ca_id.to_string()]).stdout);
+    assert_eq!(j["map_id"], ca_map);
+    assert_eq!(j["prog_id"], 0);
+
+    let sl = obj_id(&sock_link);
+    let out = run(&["link", "show", "id", &sl.to_string()]);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "{sl}: sockmap  prog {}  \n\tmap_id {}  attach_type sk_skb_verdict  {pids}\n",
+            obj_id(verdict.as_fd()),
+            obj_id(socks.as_fd())
+        )
+    );
+    let map = run(&["map", "show", "id", &ca_map.to_string()]);
+    assert!(
+        map.stdout
+            .starts_with(&format!("{ca_map}: struct_ops  name rs_ca  flags ")),
+        "{map:?}"
+    );
+    oracle_compare(&[
+        vec!["link", "show", "id", &ca_id.to_string()],
+        vec!["-p", "link", "show", "id", &sl.to_string()],
+        vec!["map", "show", "id", &ca_map.to_string()],
+        vec!["-j", "map", "show", "id", &ca_map.to_string()],
+    ]);
+    drop(sock_link);
+    drop(ca_link);
+}

@@ -34,6 +34,7 @@ mod ext;
 mod kind;
 mod parse;
 mod query;
+pub mod sig;
 mod types;
 pub mod value;
 

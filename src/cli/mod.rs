@@ -8,6 +8,7 @@
 //! in front of it would have to re-implement the tables anyway, so the tables *are* the
 //! parser: [`select`] walks one, [`Args`] is bpftool's `argc`/`argv` cursor.
 
+pub mod complete;
 pub mod getopt;
 pub mod handles;
 pub mod help;

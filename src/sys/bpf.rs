@@ -12,7 +12,8 @@ use std::path::Path;
 use libbpf_sys as sys;
 
 use super::{
-    BtfInfo, LinkDetails, LinkInfo, MapInfo, ObjKind, PerfEventLink, ProgInfo, SysError, SysResult,
+    BtfInfo, LinkDetails, LinkInfo, MapInfo, ObjKind, PerfEventLink, ProgDump, ProgImage, ProgInfo,
+    SysError, SysResult,
 };
 
 fn errno() -> i32 {
@@ -153,36 +154,46 @@ pub fn prog_info(fd: BorrowedFd<'_>) -> SysResult<ProgInfo> {
             continue;
         }
         map_ids.truncate(nr);
-        return Ok(ProgInfo {
-            prog_type: info.type_,
-            id: info.id,
-            tag: info.tag,
-            jited_prog_len: info.jited_prog_len,
-            xlated_prog_len: info.xlated_prog_len,
-            load_time: info.load_time,
-            created_by_uid: info.created_by_uid,
-            name: c_name(&info.name),
-            ifindex: info.ifindex,
-            gpl_compatible: info.gpl_compatible() != 0,
-            netns_dev: info.netns_dev,
-            netns_ino: info.netns_ino,
-            btf_id: info.btf_id,
-            nr_func_info: info.nr_func_info,
-            func_info_rec_size: info.func_info_rec_size,
-            nr_line_info: info.nr_line_info,
-            nr_jited_line_info: info.nr_jited_line_info,
-            nr_jited_ksyms: info.nr_jited_ksyms,
-            run_time_ns: info.run_time_ns,
-            run_cnt: info.run_cnt,
-            recursion_misses: info.recursion_misses,
-            verified_insns: info.verified_insns,
-            attach_btf_obj_id: info.attach_btf_obj_id,
-            attach_btf_id: info.attach_btf_id,
-            map_ids,
-            first_func_type_id: (info.nr_func_info > 0 && info.btf_id != 0)
-                .then_some(finfo.type_id),
-            orphaned: false,
-        });
+        let first_func_type_id =
+            (info.nr_func_info > 0 && info.btf_id != 0).then_some(finfo.type_id);
+        return Ok(prog_info_from(&info, map_ids, first_func_type_id));
+    }
+}
+
+/// The typed view of a `bpf_prog_info` the kernel filled in.
+fn prog_info_from(
+    info: &sys::bpf_prog_info,
+    map_ids: Vec<u32>,
+    first_func_type_id: Option<u32>,
+) -> ProgInfo {
+    ProgInfo {
+        prog_type: info.type_,
+        id: info.id,
+        tag: info.tag,
+        jited_prog_len: info.jited_prog_len,
+        xlated_prog_len: info.xlated_prog_len,
+        load_time: info.load_time,
+        created_by_uid: info.created_by_uid,
+        name: c_name(&info.name),
+        ifindex: info.ifindex,
+        gpl_compatible: info.gpl_compatible() != 0,
+        netns_dev: info.netns_dev,
+        netns_ino: info.netns_ino,
+        btf_id: info.btf_id,
+        nr_func_info: info.nr_func_info,
+        func_info_rec_size: info.func_info_rec_size,
+        nr_line_info: info.nr_line_info,
+        nr_jited_line_info: info.nr_jited_line_info,
+        nr_jited_ksyms: info.nr_jited_ksyms,
+        run_time_ns: info.run_time_ns,
+        run_cnt: info.run_cnt,
+        recursion_misses: info.recursion_misses,
+        verified_insns: info.verified_insns,
+        attach_btf_obj_id: info.attach_btf_obj_id,
+        attach_btf_id: info.attach_btf_id,
+        map_ids,
+        first_func_type_id,
+        orphaned: false,
     }
 }
 
@@ -509,4 +520,131 @@ pub fn map_lookup(fd: BorrowedFd<'_>, key: &[u8], value: &mut [u8]) -> SysResult
     attr.__bindgen_anon_2.key = ptr_u64(key.as_ptr());
     attr.__bindgen_anon_2.__bindgen_anon_1.value = ptr_u64(value.as_mut_ptr());
     sys_bpf(sys::BPF_MAP_LOOKUP_ELEM, &mut attr, "BPF_MAP_LOOKUP_ELEM").map(|_| ())
+}
+
+/// A buffer of `count` records of `rec_size` bytes for the kernel to fill.
+fn record_buf(count: u32, rec_size: u32) -> Vec<u8> {
+    vec![0u8; (count as usize).saturating_mul(rec_size as usize)]
+}
+
+/// What the kernel left in an array after the second info call: `None` if it zeroed the
+/// pointer (withheld data), else the first `len` bytes of what it wrote.
+fn filled(ptr: u64, mut buf: Vec<u8>, len: usize) -> Option<Vec<u8>> {
+    if ptr == 0 {
+        return None;
+    }
+    buf.truncate(len);
+    Some(buf)
+}
+
+/// `prog dump`'s two info calls (bpftool's `prep_prog_info`): the counts, then one image
+/// and every array that annotates it.
+pub fn prog_dump(fd: BorrowedFd<'_>, image: ProgImage) -> SysResult<ProgDump> {
+    let mut first = sys::bpf_prog_info::default();
+    obj_get_info(fd, &mut first)?;
+    let image_len = match image {
+        ProgImage::Xlated => first.xlated_prog_len,
+        ProgImage::Jited => first.jited_prog_len,
+    };
+    let mut img = vec![0u8; image_len as usize];
+    let mut ksyms = vec![0u64; first.nr_jited_ksyms as usize];
+    let mut lens = vec![0u32; first.nr_jited_func_lens as usize];
+    let mut finfo = record_buf(first.nr_func_info, first.func_info_rec_size);
+    let mut linfo = record_buf(first.nr_line_info, first.line_info_rec_size);
+    let mut jlinfo = record_buf(first.nr_jited_line_info, first.jited_line_info_rec_size);
+    let mut info = sys::bpf_prog_info {
+        nr_jited_ksyms: first.nr_jited_ksyms,
+        jited_ksyms: ptr_u64(ksyms.as_mut_ptr()),
+        nr_jited_func_lens: first.nr_jited_func_lens,
+        jited_func_lens: ptr_u64(lens.as_mut_ptr()),
+        nr_func_info: first.nr_func_info,
+        func_info_rec_size: first.func_info_rec_size,
+        func_info: ptr_u64(finfo.as_mut_ptr()),
+        nr_line_info: first.nr_line_info,
+        line_info_rec_size: first.line_info_rec_size,
+        line_info: ptr_u64(linfo.as_mut_ptr()),
+        nr_jited_line_info: first.nr_jited_line_info,
+        jited_line_info_rec_size: first.jited_line_info_rec_size,
+        jited_line_info: ptr_u64(jlinfo.as_mut_ptr()),
+        ..Default::default()
+    };
+    match image {
+        ProgImage::Xlated => {
+            info.xlated_prog_len = image_len;
+            info.xlated_prog_insns = ptr_u64(img.as_mut_ptr());
+        }
+        ProgImage::Jited => {
+            info.jited_prog_len = image_len;
+            info.jited_prog_insns = ptr_u64(img.as_mut_ptr());
+        }
+    }
+    obj_get_info(fd, &mut info)?;
+    // The kernel reports full counts but writes at most what was asked for.
+    let fit = |reported: u32, asked: u32| reported.min(asked) as usize;
+    let (image_ptr, reported_len) = match image {
+        ProgImage::Xlated => (info.xlated_prog_insns, info.xlated_prog_len),
+        ProgImage::Jited => (info.jited_prog_insns, info.jited_prog_len),
+    };
+    let image = filled(image_ptr, img, fit(reported_len, image_len));
+    let nksyms = fit(info.nr_jited_ksyms, first.nr_jited_ksyms);
+    let jited_ksyms = (info.jited_ksyms != 0).then(|| {
+        ksyms.truncate(nksyms);
+        ksyms
+    });
+    let nlens = fit(info.nr_jited_func_lens, first.nr_jited_func_lens);
+    let jited_func_lens = (info.jited_func_lens != 0).then(|| {
+        lens.truncate(nlens);
+        lens
+    });
+    let rec = |n: u32, asked_n: u32, size: u32, asked_size: u32| {
+        fit(n, asked_n).saturating_mul(fit(size, asked_size))
+    };
+    let func_info = filled(
+        info.func_info,
+        finfo,
+        rec(
+            info.nr_func_info,
+            first.nr_func_info,
+            info.func_info_rec_size,
+            first.func_info_rec_size,
+        ),
+    );
+    let line_info = filled(
+        info.line_info,
+        linfo,
+        rec(
+            info.nr_line_info,
+            first.nr_line_info,
+            info.line_info_rec_size,
+            first.line_info_rec_size,
+        ),
+    );
+    let jited_line_info = filled(
+        info.jited_line_info,
+        jlinfo,
+        rec(
+            info.nr_jited_line_info,
+            first.nr_jited_line_info,
+            info.jited_line_info_rec_size,
+            first.jited_line_info_rec_size,
+        ),
+    );
+    let first_func_type_id = func_info
+        .as_deref()
+        .filter(|_| info.nr_func_info > 0 && info.btf_id != 0)
+        .and_then(|f| f.get(4..8))
+        .and_then(|b| b.try_into().ok())
+        .map(u32::from_ne_bytes);
+    Ok(ProgDump {
+        info: prog_info_from(&info, Vec::new(), first_func_type_id),
+        image,
+        jited_ksyms,
+        nr_jited_func_lens: info.nr_jited_func_lens,
+        jited_func_lens,
+        func_info,
+        line_info_rec_size: info.line_info_rec_size,
+        line_info,
+        jited_line_info_rec_size: info.jited_line_info_rec_size,
+        jited_line_info,
+    })
 }

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::{
-    BtfInfo, FdInfo, KSym, Kernel, LinkInfo, MapInfo, ObjKind, ObjRef, ProgInfo, SysError,
-    SysResult,
+    BtfInfo, FdInfo, KSym, Kernel, LinkInfo, MapInfo, ObjKind, ObjRef, ProgDump, ProgImage,
+    ProgInfo, SysError, SysResult,
 };
 
 /// A recorded program.
@@ -75,6 +75,12 @@ pub struct FakeKernel {
     pub boot_epoch: i64,
     /// Kernel symbols.
     pub syms: Vec<KSym>,
+    /// The text of `/proc/kallsyms` (`None`: unreadable).
+    pub kallsyms_text: Option<String>,
+    /// What `prog_dump` returns for a program's xlated image, by id (EINVAL if absent).
+    pub xlated_dumps: BTreeMap<u32, ProgDump>,
+    /// What `prog_dump` returns for a program's JITed image, by id (EINVAL if absent).
+    pub jited_dumps: BTreeMap<u32, ProgDump>,
     /// Kernel config options.
     pub config: HashMap<String, String>,
     /// Ids GET_NEXT_ID returns whose objects are gone by GET_FD_BY_ID.
@@ -83,6 +89,8 @@ pub struct FakeKernel {
     pub unprivileged: bool,
     /// Every mount request seen.
     pub mounts: Mutex<Vec<PathBuf>>,
+    /// Feature probe answers.
+    pub probes: super::probe::fake::FakeProbes,
     fds: Mutex<HashMap<i32, (ObjKind, u32)>>,
 }
 
@@ -326,11 +334,31 @@ impl Kernel for FakeKernel {
         self.syms.clone()
     }
 
+    fn kallsyms_text(&self) -> Option<String> {
+        self.kallsyms_text.clone()
+    }
+
+    fn prog_dump(&self, fd: BorrowedFd<'_>, image: ProgImage) -> SysResult<ProgDump> {
+        let id = self.expect(fd, ObjKind::Prog)?;
+        let dumps = match image {
+            ProgImage::Xlated => &self.xlated_dumps,
+            ProgImage::Jited => &self.jited_dumps,
+        };
+        dumps
+            .get(&id)
+            .cloned()
+            .ok_or(SysError::new("BPF_OBJ_GET_INFO_BY_FD", libc::EINVAL))
+    }
+
     fn kernel_config(&self, name: &str) -> Option<String> {
         self.config.get(name).cloned()
     }
     fn capable(&self, _cap: u32) -> Option<bool> {
         Some(!self.unprivileged)
+    }
+
+    fn probes(&self) -> &dyn super::probe::Probes {
+        &self.probes
     }
 }
 

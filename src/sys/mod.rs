@@ -6,12 +6,14 @@
 //! renderers can be tested anywhere, without root.
 
 pub mod bpf;
+pub mod caps;
 pub mod fake;
 pub mod fs;
 pub mod libbpf;
 pub mod names;
 pub mod pid_iter;
 pub mod pids;
+pub mod probe;
 pub mod real;
 pub mod time;
 
@@ -152,6 +154,46 @@ pub struct ProgInfo {
     pub first_func_type_id: Option<u32>,
     /// The kernel answered ENODEV: an offloaded program whose device is gone.
     pub orphaned: bool,
+}
+
+/// Which program image `prog dump` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgImage {
+    /// The instructions after the verifier's rewrites (`xlated_prog_insns`).
+    Xlated,
+    /// The JIT's machine code (`jited_prog_insns`).
+    Jited,
+}
+
+/// What `prog dump` reads about a program: one image and its annotations, fetched as bpftool
+/// does (a first call for the counts, a second for the arrays).
+///
+/// An array is `None` when the kernel withheld it by zeroing its pointer (`kernel.kptr_restrict`,
+/// `bpf_jit_harden`, no `CAP_SYSLOG`), which bpftool tells apart from an empty one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProgDump {
+    /// The program's info from the second call (counts and sizes as the kernel reported them;
+    /// `map_ids` is left empty, `first_func_type_id` comes from `func_info`).
+    pub info: ProgInfo,
+    /// The requested image; its reported length is `info.xlated_prog_len` or
+    /// `info.jited_prog_len`.
+    pub image: Option<Vec<u8>>,
+    /// Start addresses of the JITed functions, main program first.
+    pub jited_ksyms: Option<Vec<u64>>,
+    /// Number of JITed function lengths the kernel reported.
+    pub nr_jited_func_lens: u32,
+    /// Byte lengths of the JITed functions, parallel to `jited_ksyms`.
+    pub jited_func_lens: Option<Vec<u32>>,
+    /// Raw `bpf_func_info` records, `info.func_info_rec_size` bytes each.
+    pub func_info: Option<Vec<u8>>,
+    /// Size of one `bpf_line_info` record.
+    pub line_info_rec_size: u32,
+    /// Raw `bpf_line_info` records.
+    pub line_info: Option<Vec<u8>>,
+    /// Size of one JITed line-info record (a `u64` address).
+    pub jited_line_info_rec_size: u32,
+    /// Raw JITed line-info records, parallel to `line_info`.
+    pub jited_line_info: Option<Vec<u8>>,
 }
 
 /// What `BPF_OBJ_GET_INFO_BY_FD` tells about a map.
@@ -502,11 +544,18 @@ pub trait Kernel: Sync {
     fn format_local_time(&self, epoch: i64) -> String;
     /// `/proc/kallsyms`, sorted by address (empty if unreadable).
     fn kallsyms(&self) -> Vec<KSym>;
+    /// `/proc/kallsyms` as text, for readers that must see it as bpftool does (line order,
+    /// aliases, hidden addresses); `None` if unreadable.
+    fn kallsyms_text(&self) -> Option<String>;
+    /// The image and annotations `prog dump` prints (see [`ProgDump`]).
+    fn prog_dump(&self, fd: BorrowedFd<'_>, image: ProgImage) -> SysResult<ProgDump>;
     /// A kernel config option (`/boot/config-$(uname -r)` or `/proc/config.gz`).
     fn kernel_config(&self, name: &str) -> Option<String>;
     /// Whether this process has capability `cap` in its effective set; `None` if
     /// that cannot be told.
     fn capable(&self, cap: u32) -> Option<bool>;
+    /// The feature probes (`bpftool feature probe`).
+    fn probes(&self) -> &dyn probe::Probes;
 }
 
 /// `CAP_SYS_ADMIN`: needed to walk and open BPF objects by id.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::{
     bpf, fs, pids, time, BtfInfo, FdInfo, KSym, Kernel, LinkInfo, MapInfo, ObjKind, ObjRef,
-    ProgInfo, SysResult,
+    ProgDump, ProgImage, ProgInfo, SysResult,
 };
 
 /// The running kernel, through raw syscalls and /proc.
@@ -89,10 +89,19 @@ impl Kernel for RealKernel {
     fn kallsyms(&self) -> Vec<KSym> {
         fs::kallsyms()
     }
+    fn kallsyms_text(&self) -> Option<String> {
+        std::fs::read_to_string("/proc/kallsyms").ok()
+    }
+    fn prog_dump(&self, fd: BorrowedFd<'_>, image: ProgImage) -> SysResult<ProgDump> {
+        bpf::prog_dump(fd, image)
+    }
     fn kernel_config(&self, name: &str) -> Option<String> {
         fs::config_value(&fs::kernel_config_text()?, name)
     }
     fn capable(&self, cap: u32) -> Option<bool> {
         fs::effective_caps().map(|caps| caps & (1u64 << cap) != 0)
+    }
+    fn probes(&self) -> &dyn super::probe::Probes {
+        &super::probe::real::RealProbes
     }
 }

@@ -1,17 +1,19 @@
 //! `bpftool feature ...`.
 
+mod builtins;
+mod probe;
+pub mod report;
+
 use std::ffi::OsString;
 
-use super::{dispatch, not_yet, object_help, Ctx, Handler};
+use super::{dispatch, object_help, Ctx, Handler};
 use crate::cli::help;
 use crate::error::Result;
 
 /// bpftool's `feature` command table, in its order.
 const COMMANDS: &[(&str, Handler)] = &[
-    ("probe", |_, _| Err(not_yet("feature probe"))),
-    ("list_builtins", |_, _| {
-        Err(not_yet("feature list_builtins"))
-    }),
+    ("probe", probe::run),
+    ("list_builtins", builtins::run),
     ("help", object_help),
 ];
 

@@ -35,6 +35,8 @@ pub struct MetadataCache {
     /// Map id -> (BTF id, datasec type id, value of key 0), or `None` if the map does
     /// not hold metadata.
     maps: HashMap<u32, Option<MetadataMap>>,
+    /// BTF id -> whether it declares metadata variables.
+    declares: HashMap<u32, bool>,
 }
 
 /// bpftool's `find_metadata`: the first map of the program that is a one-entry
@@ -69,15 +71,39 @@ fn find(k: &dyn Kernel, map_ids: &[u32], cache: &mut MetadataCache) -> Option<Me
     None
 }
 
+/// Whether a BTF object declares any `bpf_metadata_*` variable.
+fn declares_metadata(btf: &Btf) -> bool {
+    btf.types().any(|t| {
+        t.kind() == Kind::Var
+            && btf
+                .str_at(t.name_off())
+                .is_some_and(|n| n.starts_with(PREFIX))
+    })
+}
+
 /// The metadata of a program using maps `map_ids`, if it has any.
+///
+/// bpftool opens the program's maps one by one to find its `.rodata`; a program whose
+/// own BTF declares no `bpf_metadata_*` variable cannot have any (its loader binds only
+/// its own object's `.rodata`), so those maps are not opened at all.
 pub fn collect(
     k: &dyn Kernel,
+    prog_btf_id: u32,
     map_ids: &[u32],
     cache: &mut MetadataCache,
     btfs: &mut common::BtfCache,
 ) -> Option<Metadata> {
     if map_ids.is_empty() {
         return None;
+    }
+    if prog_btf_id != 0 {
+        let declares = *cache.declares.entry(prog_btf_id).or_insert_with(|| {
+            btfs.get(k, prog_btf_id)
+                .is_some_and(|btf| declares_metadata(&btf))
+        });
+        if !declares {
+            return None;
+        }
     }
     let (btf_id, sec_id, value) = find(k, map_ids, cache)?;
     let btf = btfs.get(k, btf_id)?;

@@ -1,5 +1,6 @@
 //! `bpftool prog ...`.
 
+pub mod dump;
 mod metadata;
 pub mod pin;
 pub mod show;
@@ -15,7 +16,7 @@ const COMMANDS: &[(&str, Handler)] = &[
     ("show", show::run),
     ("list", show::run),
     ("help", object_help),
-    ("dump", dump),
+    ("dump", dump::run),
     ("pin", pin::run),
     ("load", load),
     ("loadall", loadall),
@@ -31,9 +32,6 @@ pub fn run(ctx: &mut Ctx<'_>, words: Vec<OsString>, object: OsString) -> Result<
     dispatch(ctx, COMMANDS, words, object, help::prog)
 }
 
-fn dump(_: &mut Ctx<'_>, _: &mut Args) -> Result<()> {
-    Err(not_yet("prog dump"))
-}
 fn load(_: &mut Ctx<'_>, _: &mut Args) -> Result<()> {
     Err(not_yet("prog load"))
 }

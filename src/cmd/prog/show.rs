@@ -149,7 +149,6 @@ impl ProgShow {
         k: &dyn Kernel,
         fd: BorrowedFd<'_>,
         info: &ProgInfo,
-        tables: &ShowTables,
         caches: &mut Caches,
     ) -> ProgShow {
         let fdinfo = k.fdinfo(fd).unwrap_or_default();
@@ -160,11 +159,6 @@ impl ProgShow {
         } else {
             (None, String::new())
         };
-        let pinned = tables
-            .pinned
-            .as_ref()
-            .filter(|t| !t.is_empty())
-            .map(|t| t.get(info.id).map(|p| BStr::path(p)).collect());
         ProgShow {
             id: info.id,
             prog_type: TypeName::of(info.prog_type, names::prog_type_str),
@@ -185,12 +179,30 @@ impl ProgShow {
             bytes_memlock: memlock_text.as_deref().map(atoll),
             map_ids: info.map_ids.clone(),
             btf_id: (info.btf_id != 0).then_some(info.btf_id),
-            pinned,
-            holders: Holders::of(&tables.refs, info.id, None),
-            metadata: metadata::collect(k, &info.map_ids, &mut caches.meta, &mut caches.btfs),
+            pinned: None,
+            holders: Holders::default(),
+            metadata: metadata::collect(
+                k,
+                info.btf_id,
+                &info.map_ids,
+                &mut caches.meta,
+                &mut caches.btfs,
+            ),
             loaded_at_text,
             memlock_text,
         }
+    }
+}
+
+impl ProgShow {
+    /// Adds what comes from the system-wide tables: pinned paths and holders.
+    pub fn attach_tables(&mut self, tables: &ShowTables) {
+        self.pinned = tables
+            .pinned
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map(|t| t.get(self.id).map(|p| BStr::path(p)).collect());
+        self.holders = Holders::of(&tables.refs, self.id, None);
     }
 }
 
@@ -251,62 +263,76 @@ impl Plain for ProgShow {
     }
 }
 
-fn describe(
-    k: &dyn Kernel,
-    fd: BorrowedFd<'_>,
-    tables: &ShowTables,
-    caches: &mut Caches,
-) -> Result<ProgShow> {
+fn describe(k: &dyn Kernel, fd: BorrowedFd<'_>, caches: &mut Caches) -> Result<ProgShow> {
     let info = k
         .prog_info(fd)
         .map_err(|e| Error::Msg(format!("can't get prog info: {e}")))?;
-    Ok(ProgShow::collect(k, fd, &info, tables, caches))
+    Ok(ProgShow::collect(k, fd, &info, caches))
 }
 
 /// `prog show [PROG]`.
 pub fn run(ctx: &mut Ctx<'_>, args: &mut Args) -> Result<()> {
-    let tables = ShowTables::build(ctx.k, ctx.opts.bpffs);
-    let mut caches = Caches::default();
-    if args.len() == 2 {
-        let handle = handles::parse_prog(args)?;
-        let fds = common::prog_fds_nonempty(ctx, &handle)?;
-        let many = fds.len() > 1;
-        if many {
-            ctx.out.begin_list()?;
-        }
-        for fd in &fds {
-            let item = describe(ctx.k, fd.as_fd(), &tables, &mut caches)?;
-            ctx.out.emit(&item)?;
-        }
-        if many {
-            ctx.out.end_list()?;
-        }
-        return Ok(());
-    }
-    if !args.is_empty() {
-        return Err(args.bad_arg());
-    }
     let k = ctx.k;
-    let (ids, walk_error) = common::all_ids(k, ObjKind::Prog, "program");
-    let items = common::par_collect(
-        &ids,
-        Caches::default,
-        |caches, id| match common::open_listed(k, ObjKind::Prog, id, 0, "prog")? {
-            Some(fd) => describe(k, fd.as_fd(), &tables, caches).map(Some),
-            None => Ok(None),
-        },
-    );
-    ctx.out.begin_list()?;
-    for item in items {
-        if let Some(item) = item? {
-            ctx.out.emit(&item)?;
+    let show_pinned = ctx.opts.bpffs;
+    // The holders (a walk over /proc or a BPF iterator) and pinned paths (a walk over
+    // bpffs) are gathered while the programs are read.
+    std::thread::scope(|scope| {
+        let tables = scope.spawn(move || ShowTables::build(k, show_pinned));
+        let tables = || {
+            tables
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        };
+        let mut caches = Caches::default();
+        if args.len() == 2 {
+            let handle = handles::parse_prog(args)?;
+            let fds = common::prog_fds_nonempty(ctx, &handle)?;
+            let items: Vec<Result<ProgShow>> = fds
+                .iter()
+                .map(|fd| describe(k, fd.as_fd(), &mut caches))
+                .collect();
+            let tables = tables();
+            let many = items.len() > 1;
+            if many {
+                ctx.out.begin_list()?;
+            }
+            for item in items {
+                let mut item = item?;
+                item.attach_tables(&tables);
+                ctx.out.emit(&item)?;
+            }
+            if many {
+                ctx.out.end_list()?;
+            }
+            return Ok(());
         }
-    }
-    if let Some(e) = walk_error {
-        return Err(e);
-    }
-    ctx.out.end_list()?;
-    Ok(())
+        if !args.is_empty() {
+            return Err(args.bad_arg());
+        }
+        let (ids, walk_error) = common::all_ids(k, ObjKind::Prog, "program");
+        let items =
+            common::par_collect(
+                &ids,
+                Caches::default,
+                |caches, id| match common::open_listed(k, ObjKind::Prog, id, 0, "prog")? {
+                    Some(fd) => describe(k, fd.as_fd(), caches).map(Some),
+                    None => Ok(None),
+                },
+            );
+        let tables = tables();
+        ctx.out.begin_list()?;
+        for item in items {
+            if let Some(mut item) = item? {
+                item.attach_tables(&tables);
+                ctx.out.emit(&item)?;
+            }
+        }
+        if let Some(e) = walk_error {
+            return Err(e);
+        }
+        ctx.out.end_list()?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]

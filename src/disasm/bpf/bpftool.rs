@@ -241,8 +241,12 @@ pub struct BpftoolCallbacks<'a> {
     pub call_base: u64,
     /// Addresses of the program's JITed functions (`bpf_prog_info.jited_ksyms`), indexed by the
     /// subprogram number the kernel leaves in a bpf-to-bpf call's `imm`. Empty when the program
-    /// is not JITed, which hides addresses in calls.
+    /// is not JITed or the kernel withheld the addresses.
     pub jited_ksyms: &'a [u64],
+    /// Whether the program is JITed (`nr_jited_ksyms != 0`). bpftool hides addresses in
+    /// bpf-to-bpf calls only for interpreted programs; when the kernel withholds the addresses
+    /// of a JITed one (`kptr_restrict`) it still prints `+off#ADDR` with what it has.
+    pub jited: bool,
     /// Kernel symbol table for naming call targets.
     pub symbols: &'a dyn KernelSymbols,
 }
@@ -253,6 +257,22 @@ impl<'a> BpftoolCallbacks<'a> {
         BpftoolCallbacks {
             call_base: kallsyms.call_base(),
             jited_ksyms,
+            jited: !jited_ksyms.is_empty(),
+            symbols: kallsyms,
+        }
+    }
+
+    /// Callbacks for a program with `nr_jited_ksyms` functions whose addresses are `jited_ksyms`
+    /// (`None` when the kernel withheld them).
+    pub fn for_prog(
+        kallsyms: &'a Kallsyms,
+        nr_jited_ksyms: u32,
+        jited_ksyms: Option<&'a [u64]>,
+    ) -> Self {
+        BpftoolCallbacks {
+            call_base: kallsyms.call_base(),
+            jited_ksyms: jited_ksyms.unwrap_or(&[]),
+            jited: nr_jited_ksyms != 0,
             symbols: kallsyms,
         }
     }
@@ -278,7 +298,7 @@ impl Callbacks for BpftoolCallbacks<'_> {
             let off = i32::from(insn.off);
             match sym {
                 // Interpreted programs: no addresses to show.
-                _ if self.jited_ksyms.is_empty() => write!(out, "{off:+}"),
+                _ if !self.jited => write!(out, "{off:+}"),
                 Some(name) => write!(out, "{off:+}#{name}"),
                 None => write!(out, "{off:+}#{address:#x}"),
             }
@@ -479,6 +499,10 @@ garbage
         assert_eq!(cbs.call(&call(1, 0, 7)).as_deref(), Some("+0#0x1007"));
         let interp = BpftoolCallbacks::new(&k, &[]);
         assert_eq!(interp.call(&call(1, 5, 1)).as_deref(), Some("+5"));
+        // JITed, addresses withheld (kptr_restrict): the kernel zeroes imm, bpftool still
+        // prints an address, base + imm.
+        let withheld = BpftoolCallbacks::for_prog(&k, 2, None);
+        assert_eq!(withheld.call(&call(1, 5, 0)).as_deref(), Some("+5#0x1000"));
     }
 
     #[test]
@@ -486,6 +510,7 @@ garbage
         let cbs = BpftoolCallbacks {
             call_base: 0,
             jited_ksyms: &[],
+            jited: false,
             symbols: &NoSymbols,
         };
         let ld = |src_reg, imm| Insn {
@@ -521,6 +546,7 @@ garbage
         let cbs = BpftoolCallbacks {
             call_base: 0,
             jited_ksyms: &[],
+            jited: false,
             symbols: &NoSymbols,
         };
         let mut out = Vec::new();

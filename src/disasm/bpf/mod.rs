@@ -6,10 +6,15 @@
 //! Pure bytes to text: nothing here talks to the kernel.
 
 pub mod bpftool;
+pub mod cfg;
 pub mod helpers;
 pub mod insn;
+pub mod linfo;
 pub mod print;
+pub mod xlated;
 
+#[cfg(test)]
+mod cases;
 #[cfg(test)]
 mod golden;
 #[cfg(test)]

@@ -1,13 +1,13 @@
 #!/bin/sh
 # Regenerates the golden dumps of one test program with the reference bpftool.
 #
-#   tools/capture.sh FILE.bpf.c      (as root, from src/disasm/bpf/testdata)
+#   ../../tools/capture.sh FILE.bpf.c      (as root, from src/disasm/bpf/testdata)
 #
 # Compiles FILE.bpf.c (clang-19, -mcpu from a "mcpu: vN" comment, default v4), loads every
 # program in it with `bpftool prog loadall`, and writes for each program PROG:
 #   FILE.PROG.xlated  `bpftool prog dump xlated ... opcodes`, instruction and opcodes lines only
 #                     (BTF function signatures and "; source" lines are not the printer's job)
-#   FILE.PROG.syms    kernel symbols bpftool used for calls (tools/xlated_syms.c)
+#   FILE.PROG.syms    kernel symbols bpftool used for calls (src/disasm/tools/xlated_syms.c)
 # Pins live under /sys/fs/bpf/disasm_golden_FILE and are removed on exit, also on failure.
 set -eu
 
