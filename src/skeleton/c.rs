@@ -101,9 +101,17 @@ fn named_maps<'m>(obj: &'m Object<'_>) -> Vec<(&'m Map, String)> {
         .collect()
 }
 
+/// Which skeleton a check is for: subskeletons have no `links` struct.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Flavour {
+    Skeleton,
+    Light,
+    Subskeleton,
+}
+
 /// Checks that every identifier the header declares is one C accepts, and that no struct
 /// gets two members of the same name (bpftool would write a header that does not compile).
-fn check_identifiers(obj: &Object<'_>, obj_name: &str, light: bool) -> Result<(), GenError> {
+fn check_identifiers(obj: &Object<'_>, obj_name: &str, flavour: Flavour) -> Result<(), GenError> {
     if !super::is_c_identifier(obj_name) {
         return Err(msg(format!(
             "object name '{obj_name}' is not a valid C identifier, use 'name NAME'"
@@ -137,8 +145,15 @@ fn check_identifiers(obj: &Object<'_>, obj_name: &str, light: bool) -> Result<()
         }
     }
     for (m, ident) in named_maps(obj) {
+        if flavour == Flavour::Subskeleton {
+            break;
+        }
         if m.map_type == MAP_TYPE_STRUCT_OPS && !links.insert(ident.clone()) {
-            let what = if light { "link fd" } else { "link" };
+            let what = if flavour == Flavour::Light {
+                "link fd"
+            } else {
+                "link"
+            };
             return Err(msg(format!(
                 "struct_ops map '{ident}' and program '{ident}' would share the skeleton {what} 'links.{ident}'"
             )));
@@ -149,7 +164,7 @@ fn check_identifiers(obj: &Object<'_>, obj_name: &str, light: bool) -> Result<()
 
 /// `gen skeleton FILE`: the libbpf skeleton.
 pub fn skeleton(obj: &Object<'_>, obj_name: &str) -> Result<String, GenError> {
-    check_identifiers(obj, obj_name, false)?;
+    check_identifiers(obj, obj_name, Flavour::Skeleton)?;
     let guard = header_guard(obj_name, "SKEL_H");
     let n = obj_name;
     let mut o = String::with_capacity(obj.data.len() * 4 + 16 * 1024);
@@ -693,7 +708,7 @@ pub fn light_skeleton(
     obj_name: &str,
     blob: &LoaderBlob,
 ) -> Result<String, GenError> {
-    check_identifiers(obj, obj_name, true)?;
+    check_identifiers(obj, obj_name, Flavour::Light)?;
     let guard = header_guard(obj_name, "SKEL_H");
     let n = obj_name;
     let page = super::open::page_size();
@@ -934,7 +949,7 @@ pub fn subskeleton(obj: &Object<'_>, obj_name: &str) -> Result<String, GenError>
     let Some(btf) = obj.btf.as_ref() else {
         return Err(msg(format!("need btf type information for {obj_name}")));
     };
-    check_identifiers(obj, obj_name, false)?;
+    check_identifiers(obj, obj_name, Flavour::Subskeleton)?;
     let maps = named_maps(obj);
     let mut var_cnt = 0usize;
     for (m, _) in &maps {
