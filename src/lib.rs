@@ -5,6 +5,7 @@
 //! through the `sys` seam and renders the result with `output`.
 
 pub mod btf;
+pub mod btfgen;
 pub mod cli;
 pub mod cmd;
 pub mod disasm;

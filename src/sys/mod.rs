@@ -9,6 +9,7 @@ pub mod bpf;
 pub mod caps;
 pub mod fake;
 pub mod fs;
+pub mod libbpf;
 pub mod names;
 pub mod pid_iter;
 pub mod pids;
@@ -569,4 +570,11 @@ pub fn libbpf_version() -> (u32, u32) {
             libbpf_sys::libbpf_minor_version(),
         )
     }
+}
+
+/// The system page size (`sysconf(_SC_PAGE_SIZE)`), 4096 if the C library cannot tell.
+pub fn page_size() -> u64 {
+    // SAFETY: sysconf only reads a configuration value; it has no memory arguments.
+    let sz = unsafe { libc::sysconf(libc::_SC_PAGE_SIZE) };
+    u64::try_from(sz).ok().filter(|&s| s > 0).unwrap_or(4096)
 }

@@ -1,17 +1,21 @@
 //! `bpftool gen ...`.
 
+mod min_core_btf;
+mod object;
+mod skeleton;
+
 use std::ffi::OsString;
 
-use super::{dispatch, not_yet, object_help, Ctx, Handler};
+use super::{dispatch, object_help, Ctx, Handler};
 use crate::cli::help;
 use crate::error::Result;
 
 /// bpftool's `gen` command table, in its order.
 const COMMANDS: &[(&str, Handler)] = &[
-    ("object", |_, _| Err(not_yet("gen object"))),
-    ("skeleton", |_, _| Err(not_yet("gen skeleton"))),
-    ("subskeleton", |_, _| Err(not_yet("gen subskeleton"))),
-    ("min_core_btf", |_, _| Err(not_yet("gen min_core_btf"))),
+    ("object", object::run),
+    ("skeleton", skeleton::skeleton),
+    ("subskeleton", skeleton::subskeleton),
+    ("min_core_btf", min_core_btf::run),
     ("help", object_help),
 ];
 
